@@ -1,0 +1,346 @@
+// Package config reads the portal's settings from flags and PORTAL_* environment
+// variables (a flag wins over the environment) and validates them.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Argon2 holds argon2id cost parameters.
+type Argon2 struct {
+	MemoryKiB uint32
+	Passes    uint32
+	Lanes     uint8
+}
+
+// String renders the parameters in the PORTAL_ARGON2 syntax.
+func (a Argon2) String() string {
+	return fmt.Sprintf("m=%d,t=%d,p=%d", a.MemoryKiB, a.Passes, a.Lanes)
+}
+
+// Weak reports whether the parameters are below OWASP's minimum and fit only for load tests.
+func (a Argon2) Weak() bool { return a.MemoryKiB < 19456 || a.Passes < 2 }
+
+// Config is every setting of the portal. The zero value is not useful; use Load.
+type Config struct {
+	Addr             string
+	Database         string
+	PublicURL        string
+	SiteName         string
+	KeyFile          string
+	SMTPURL          string
+	MailFrom         string
+	SMSURL           string
+	SMSWebhookSecret string
+	DevOutbox        bool
+
+	CodeTTL          time.Duration
+	ResendSetup      time.Duration
+	ResendLoginPhone time.Duration
+	ResendLoginEmail time.Duration
+	CodeAttempts     int
+	LockoutFailures  int
+	Lockout          time.Duration
+	GraceLogins      int
+	Argon2           Argon2
+	TrustedProxies   []netip.Prefix
+	SMSCountries     []int
+
+	SessionIdle     time.Duration
+	SessionAbsolute time.Duration
+	RecentAuth      time.Duration
+
+	LoginAccountLimit int
+	LoginAddressLimit int
+	LoginWindow       time.Duration
+
+	Demo bool
+}
+
+// Secure reports whether the portal is served over https (cookies get __Host- and Secure).
+func (c *Config) Secure() bool { return strings.HasPrefix(c.PublicURL, "https://") }
+
+// setting describes one flag/environment pair.
+type setting struct {
+	env, flag, def, usage string
+	apply                 func(c *Config, v string) error
+}
+
+func settings() []setting {
+	dur := func(dst func(*Config) *time.Duration) func(*Config, string) error {
+		return func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("want a positive duration such as 90s or 10m, got %q", v)
+			}
+			*dst(c) = d
+			return nil
+		}
+	}
+	count := func(min int, dst func(*Config) *int) func(*Config, string) error {
+		return func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < min {
+				return fmt.Errorf("want a whole number ≥ %d, got %q", min, v)
+			}
+			*dst(c) = n
+			return nil
+		}
+	}
+	str := func(dst func(*Config) *string) func(*Config, string) error {
+		return func(c *Config, v string) error { *dst(c) = v; return nil }
+	}
+	return []setting{
+		{"PORTAL_ADDR", "addr", "127.0.0.1:8080", "listen address", str(func(c *Config) *string { return &c.Addr })},
+		{"PORTAL_DATABASE", "database", "sqlite:portal.db", "sqlite:PATH or postgres://…", str(func(c *Config) *string { return &c.Database })},
+		{"PORTAL_PUBLIC_URL", "public-url", "", "public URL (default http://ADDR)", str(func(c *Config) *string { return &c.PublicURL })},
+		{"PORTAL_SITE_NAME", "site-name", "Provider Portal", "name on pages, in messages and in authenticator apps", str(func(c *Config) *string { return &c.SiteName })},
+		{"PORTAL_KEY_FILE", "key-file", "", "secret key file (default beside the database)", str(func(c *Config) *string { return &c.KeyFile })},
+		{"PORTAL_SMTP_URL", "smtp-url", "", "smtp://user:pass@host:port?tls=starttls|tls|none", str(func(c *Config) *string { return &c.SMTPURL })},
+		{"PORTAL_MAIL_FROM", "mail-from", "Provider Portal <no-reply@localhost>", "sender of emails", str(func(c *Config) *string { return &c.MailFrom })},
+		{"PORTAL_SMS_URL", "sms-url", "", "twilio://SID:TOKEN@HOST?from=%2B1… or webhook+http(s)://HOST/PATH", str(func(c *Config) *string { return &c.SMSURL })},
+		{"PORTAL_SMS_WEBHOOK_SECRET", "sms-webhook-secret", "", "HMAC-SHA256 key for the SMS webhook signature", str(func(c *Config) *string { return &c.SMSWebhookSecret })},
+		{"PORTAL_DEV_OUTBOX", "dev-outbox", "", "keep messages readable at /dev/outbox (default: on when no SMTP/SMS is set)", func(c *Config, v string) error {
+			if v == "" {
+				c.DevOutbox = c.SMTPURL == "" && c.SMSURL == ""
+				return nil
+			}
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("want true or false, got %q", v)
+			}
+			c.DevOutbox = b
+			return nil
+		}},
+		{"PORTAL_CODE_TTL", "code-ttl", "10m", "emailed/SMS code lifetime", dur(func(c *Config) *time.Duration { return &c.CodeTTL })},
+		{"PORTAL_RESEND_SETUP", "resend-setup", "1m", "resend wait while adding a phone or email", dur(func(c *Config) *time.Duration { return &c.ResendSetup })},
+		{"PORTAL_RESEND_LOGIN_PHONE", "resend-login-phone", "1m", "resend wait at sign-in, phone", dur(func(c *Config) *time.Duration { return &c.ResendLoginPhone })},
+		{"PORTAL_RESEND_LOGIN_EMAIL", "resend-login-email", "5m", "resend wait at sign-in, email", dur(func(c *Config) *time.Duration { return &c.ResendLoginEmail })},
+		{"PORTAL_CODE_ATTEMPTS", "code-attempts", "5", "wrong tries per code", count(1, func(c *Config) *int { return &c.CodeAttempts })},
+		{"PORTAL_LOCKOUT_FAILURES", "lockout-failures", "10", "consecutive second-step failures before lockout", count(1, func(c *Config) *int { return &c.LockoutFailures })},
+		{"PORTAL_LOCKOUT", "lockout", "15m", "lockout length", dur(func(c *Config) *time.Duration { return &c.Lockout })},
+		{"PORTAL_GRACE_LOGINS", "grace-logins", "3", "dismissible notices before setup is forced", count(0, func(c *Config) *int { return &c.GraceLogins })},
+		{"PORTAL_ARGON2", "argon2", "m=19456,t=2,p=1", "password hash parameters (KiB, passes, lanes)", func(c *Config, v string) error {
+			a, err := ParseArgon2(v)
+			c.Argon2 = a
+			return err
+		}},
+		{"PORTAL_TRUSTED_PROXIES", "trusted-proxies", "", "CIDRs whose X-Forwarded-For is believed", func(c *Config, v string) error {
+			p, err := parsePrefixes(v)
+			c.TrustedProxies = p
+			return err
+		}},
+		{"PORTAL_SMS_COUNTRIES", "sms-countries", "1", "allowed country calling codes, comma-separated", func(c *Config, v string) error {
+			cc, err := parseCountries(v)
+			c.SMSCountries = cc
+			return err
+		}},
+		{"PORTAL_SESSION_IDLE", "session-idle", "30m", "session idle timeout", dur(func(c *Config) *time.Duration { return &c.SessionIdle })},
+		{"PORTAL_SESSION_ABSOLUTE", "session-absolute", "12h", "session absolute lifetime", dur(func(c *Config) *time.Duration { return &c.SessionAbsolute })},
+		{"PORTAL_RECENT_AUTH", "recent-auth", "15m", "how recent a sign-in must be to start adding a method without the password", dur(func(c *Config) *time.Duration { return &c.RecentAuth })},
+		{"PORTAL_LOGIN_ACCOUNT_LIMIT", "login-account-limit", "10", "password attempts per account per login window", count(1, func(c *Config) *int { return &c.LoginAccountLimit })},
+		{"PORTAL_LOGIN_ADDRESS_LIMIT", "login-address-limit", "100", "password attempts per client address per login window", count(1, func(c *Config) *int { return &c.LoginAddressLimit })},
+		{"PORTAL_LOGIN_WINDOW", "login-window", "15m", "window of the password attempt limits", dur(func(c *Config) *time.Duration { return &c.LoginWindow })},
+	}
+}
+
+// Load parses args (without the program and subcommand names) and the environment
+// given by getenv. Each setting's flag wins over its environment variable.
+// Errors name the setting at fault.
+func Load(name string, args []string, getenv func(string) string, extra func(fs *flag.FlagSet)) (*Config, *flag.FlagSet, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	all := settings()
+	vals := make([]*string, len(all))
+	for i, s := range all {
+		vals[i] = fs.String(s.flag, "", s.usage+" (env "+s.env+", default "+quoteDefault(s.def)+")")
+	}
+	if extra != nil {
+		extra(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, fs, err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	c := &Config{}
+	for i, s := range all {
+		v := s.def
+		from := "default"
+		if e := getenv(s.env); e != "" {
+			v, from = e, s.env
+		}
+		if set[s.flag] {
+			v, from = *vals[i], "--"+s.flag
+		}
+		if err := s.apply(c, strings.TrimSpace(v)); err != nil {
+			if from == "default" {
+				from = s.env
+			}
+			return nil, fs, fmt.Errorf("%s: %w", from, err)
+		}
+	}
+	if err := c.finish(); err != nil {
+		return nil, fs, err
+	}
+	return c, fs, nil
+}
+
+// Usage writes the flag help.
+func Usage(w io.Writer, fs *flag.FlagSet) {
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+}
+
+func quoteDefault(d string) string {
+	if d == "" {
+		return "none"
+	}
+	return d
+}
+
+// finish fills derived defaults and checks settings that depend on each other.
+func (c *Config) finish() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("PORTAL_ADDR: want host:port, got %q", c.Addr)
+	}
+	if _, _, err := SplitDatabase(c.Database); err != nil {
+		return fmt.Errorf("PORTAL_DATABASE: %w", err)
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.Addr
+	}
+	u, err := url.Parse(c.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("PORTAL_PUBLIC_URL: want http(s)://host[:port], got %q", c.PublicURL)
+	}
+	c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
+	if strings.TrimSpace(c.SiteName) == "" {
+		return errors.New("PORTAL_SITE_NAME: must not be empty")
+	}
+	if c.KeyFile == "" {
+		kind, path, _ := SplitDatabase(c.Database)
+		if kind == "sqlite" && path != ":memory:" {
+			c.KeyFile = filepath.Join(filepath.Dir(path), "portal.key")
+		} else {
+			c.KeyFile = "portal.key"
+		}
+	}
+	if c.SMTPURL != "" {
+		if _, err := ParseSMTPURL(c.SMTPURL); err != nil {
+			return fmt.Errorf("PORTAL_SMTP_URL: %w", err)
+		}
+	}
+	if c.SMSURL != "" {
+		if _, err := ParseSMSURL(c.SMSURL); err != nil {
+			return fmt.Errorf("PORTAL_SMS_URL: %w", err)
+		}
+	}
+	if _, err := parseMailFrom(c.MailFrom); err != nil {
+		return fmt.Errorf("PORTAL_MAIL_FROM: %w", err)
+	}
+	return nil
+}
+
+// SplitDatabase returns the kind ("sqlite" or "postgres") and the path or DSN.
+func SplitDatabase(db string) (kind, dsn string, err error) {
+	switch {
+	case strings.HasPrefix(db, "sqlite:"):
+		p := strings.TrimPrefix(db, "sqlite:")
+		if p == "" {
+			return "", "", errors.New("sqlite: needs a path, as in sqlite:portal.db")
+		}
+		return "sqlite", p, nil
+	case strings.HasPrefix(db, "postgres://"), strings.HasPrefix(db, "postgresql://"):
+		if _, err := url.Parse(db); err != nil {
+			return "", "", fmt.Errorf("malformed PostgreSQL URL")
+		}
+		return "postgres", db, nil
+	}
+	return "", "", fmt.Errorf("want sqlite:PATH or postgres://…, got %q", db)
+}
+
+// ParseArgon2 reads "m=KiB,t=passes,p=lanes".
+func ParseArgon2(v string) (Argon2, error) {
+	var a Argon2
+	seen := map[string]bool{}
+	for _, part := range strings.Split(v, ",") {
+		k, val, ok := strings.Cut(strings.TrimSpace(part), "=")
+		n, err := strconv.ParseUint(val, 10, 32)
+		if !ok || err != nil || n == 0 {
+			return a, fmt.Errorf("want m=KiB,t=passes,p=lanes with positive numbers, got %q", v)
+		}
+		switch k {
+		case "m":
+			a.MemoryKiB = uint32(n)
+		case "t":
+			a.Passes = uint32(n)
+		case "p":
+			if n > 255 {
+				return a, fmt.Errorf("p must be at most 255, got %d", n)
+			}
+			a.Lanes = uint8(n)
+		default:
+			return a, fmt.Errorf("unknown parameter %q (want m, t and p)", k)
+		}
+		seen[k] = true
+	}
+	if len(seen) != 3 {
+		return a, fmt.Errorf("want all of m, t and p, got %q", v)
+	}
+	if a.MemoryKiB < 8*uint32(a.Lanes) {
+		return a, fmt.Errorf("m must be at least 8×p KiB")
+	}
+	if a.MemoryKiB > 4<<20 {
+		return a, fmt.Errorf("m above 4 GiB is not accepted")
+	}
+	return a, nil
+}
+
+func parsePrefixes(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range strings.Split(v, ",") {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		if !strings.Contains(s, "/") {
+			a, err := netip.ParseAddr(s)
+			if err != nil {
+				return nil, fmt.Errorf("not an address or CIDR: %q", s)
+			}
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, fmt.Errorf("not a CIDR: %q", s)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+func parseCountries(v string) ([]int, error) {
+	var out []int
+	for _, s := range strings.Split(v, ",") {
+		s = strings.TrimPrefix(strings.TrimSpace(s), "+")
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 999 {
+			return nil, fmt.Errorf("want country calling codes such as 1,44, got %q", v)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}

@@ -1,0 +1,124 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestDefaults(t *testing.T) {
+	c, _, err := Load("serve", nil, env(nil), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct {
+		name string
+		got  any
+		want any
+	}{
+		{"addr", c.Addr, "127.0.0.1:8080"},
+		{"database", c.Database, "sqlite:portal.db"},
+		{"public url", c.PublicURL, "http://127.0.0.1:8080"},
+		{"key file", c.KeyFile, "portal.key"},
+		{"code ttl", c.CodeTTL, 10 * time.Minute},
+		{"resend setup", c.ResendSetup, time.Minute},
+		{"resend login phone", c.ResendLoginPhone, time.Minute},
+		{"resend login email", c.ResendLoginEmail, 5 * time.Minute},
+		{"code attempts", c.CodeAttempts, 5},
+		{"lockout failures", c.LockoutFailures, 10},
+		{"lockout", c.Lockout, 15 * time.Minute},
+		{"grace", c.GraceLogins, 3},
+		{"argon2", c.Argon2.String(), "m=19456,t=2,p=1"},
+		{"dev outbox", c.DevOutbox, true},
+		{"countries", len(c.SMSCountries) == 1 && c.SMSCountries[0] == 1, true},
+		{"secure", c.Secure(), false},
+		{"site", c.SiteName, "Provider Portal"},
+	}
+	for _, tc := range checks {
+		if tc.got != tc.want {
+			t.Errorf("%s = %v, want %v", tc.name, tc.got, tc.want)
+		}
+	}
+}
+
+func TestFlagWinsOverEnv(t *testing.T) {
+	c, _, err := Load("serve", []string{"--code-ttl", "30s"}, env(map[string]string{"PORTAL_CODE_TTL": "20s", "PORTAL_GRACE_LOGINS": "0"}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.CodeTTL != 30*time.Second || c.GraceLogins != 0 {
+		t.Fatalf("got ttl %v grace %d", c.CodeTTL, c.GraceLogins)
+	}
+}
+
+func TestDerived(t *testing.T) {
+	c, _, err := Load("serve", nil, env(map[string]string{
+		"PORTAL_DATABASE":   "sqlite:/var/lib/portal/p.db",
+		"PORTAL_PUBLIC_URL": "https://portal.example.org/",
+		"PORTAL_SMTP_URL":   "smtp://u:p@localhost:2525?tls=none",
+	}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.KeyFile != "/var/lib/portal/portal.key" || !c.Secure() || c.PublicURL != "https://portal.example.org" || c.DevOutbox {
+		t.Fatalf("derived: %+v", c)
+	}
+}
+
+func TestInvalidSettingsNameTheSetting(t *testing.T) {
+	cases := []struct{ env, val string }{
+		{"PORTAL_CODE_TTL", "ten minutes"},
+		{"PORTAL_CODE_TTL", "-1s"},
+		{"PORTAL_CODE_ATTEMPTS", "0"},
+		{"PORTAL_GRACE_LOGINS", "-1"},
+		{"PORTAL_ARGON2", "m=19456,t=2"},
+		{"PORTAL_ARGON2", "m=1,t=1,p=1"},
+		{"PORTAL_ARGON2", "x=1,t=1,p=1"},
+		{"PORTAL_TRUSTED_PROXIES", "10.0.0.0/99"},
+		{"PORTAL_SMS_COUNTRIES", "one"},
+		{"PORTAL_DATABASE", "mysql://x"},
+		{"PORTAL_ADDR", "8080"},
+		{"PORTAL_PUBLIC_URL", "ftp://x"},
+		{"PORTAL_SMTP_URL", "smtp://h?tls=maybe"},
+		{"PORTAL_SMS_URL", "twilio://sid:tok@api.example?from=1555"},
+		{"PORTAL_SMS_URL", "carrier-pigeon://x"},
+		{"PORTAL_DEV_OUTBOX", "perhaps"},
+		{"PORTAL_MAIL_FROM", "not an address"},
+	}
+	for _, tc := range cases {
+		_, _, err := Load("serve", nil, env(map[string]string{tc.env: tc.val}), nil)
+		if err == nil || !strings.Contains(err.Error(), tc.env) {
+			t.Errorf("%s=%q: error %v should name the setting", tc.env, tc.val, err)
+		}
+	}
+	_, _, err := Load("serve", []string{"--lockout", "soon"}, env(nil), nil)
+	if err == nil || !strings.Contains(err.Error(), "--lockout") {
+		t.Errorf("flag error %v should name the flag", err)
+	}
+}
+
+func TestCheapArgon2Accepted(t *testing.T) {
+	a, err := ParseArgon2("m=8,t=1,p=1")
+	if err != nil || !a.Weak() {
+		t.Fatalf("m=8,t=1,p=1: %v weak=%v", err, a.Weak())
+	}
+}
+
+func TestSMSURLs(t *testing.T) {
+	s, err := ParseSMSURL("twilio://AC1:tok@127.0.0.1:9999?from=%2B15550001111&insecure=1")
+	if err != nil || s.BaseURL != "http://127.0.0.1:9999" || s.From != "+15550001111" || s.AuthToken != "tok" {
+		t.Fatalf("twilio: %+v %v", s, err)
+	}
+	s, err = ParseSMSURL("webhook+https://sms.example.org/hook?x=1")
+	if err != nil || s.BaseURL != "https://sms.example.org/hook?x=1" {
+		t.Fatalf("webhook: %+v %v", s, err)
+	}
+	m, err := ParseSMTPURL("smtp://a%40b:p%3Ass@mail:2525?tls=tls")
+	if err != nil || m.Username != "a@b" || m.Password != "p:ss" || m.Port != 2525 || m.TLS != "tls" {
+		t.Fatalf("smtp: %+v %v", m, err)
+	}
+}

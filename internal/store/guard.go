@@ -1,0 +1,111 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/providerportal/portal/internal/twostep"
+)
+
+// HitThrottle counts one attempt in key's fixed window with one upsert.
+func (s *Store) HitThrottle(ctx context.Context, key string, now time.Time, window time.Duration) (int, time.Time, error) {
+	var hits int
+	var start int64
+	cutoff := ms(now.Add(-window))
+	err := s.writeRow(ctx, `INSERT INTO throttle (key, window_start, hits) VALUES (?, ?, 1)
+		ON CONFLICT (key) DO UPDATE SET
+			hits = CASE WHEN throttle.window_start <= ? THEN 1 ELSE throttle.hits + 1 END,
+			window_start = CASE WHEN throttle.window_start <= ? THEN excluded.window_start ELSE throttle.window_start END
+		RETURNING hits, window_start`, key, ms(now), cutoff, cutoff).Scan(&hits, &start)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("throttle: %w", err)
+	}
+	return hits, fromMS(start), nil
+}
+
+// UndoThrottleHit takes back one counted attempt.
+func (s *Store) UndoThrottleHit(ctx context.Context, key string) error {
+	if _, err := s.exec(ctx, "UPDATE throttle SET hits = hits - 1 WHERE key = ? AND hits > 0", key); err != nil {
+		return fmt.Errorf("throttle: %w", err)
+	}
+	return nil
+}
+
+// ResetThrottle forgets key's attempts.
+func (s *Store) ResetThrottle(ctx context.Context, key string) error {
+	if _, err := s.exec(ctx, "DELETE FROM throttle WHERE key = ?", key); err != nil {
+		return fmt.Errorf("throttle: %w", err)
+	}
+	return nil
+}
+
+// RecordSecondStepFailure counts one failure; the threshold-th locks the second step.
+func (s *Store) RecordSecondStepFailure(ctx context.Context, userID int64, threshold int, lockUntil time.Time) (int, bool, error) {
+	var failures int
+	var until int64
+	err := s.writeRow(ctx, `UPDATE users SET
+			second_step_failures = CASE WHEN second_step_failures + 1 >= ? THEN 0 ELSE second_step_failures + 1 END,
+			locked_until = CASE WHEN second_step_failures + 1 >= ? THEN ? ELSE locked_until END
+		WHERE id = ? RETURNING second_step_failures, locked_until`, threshold, threshold, ms(lockUntil), userID).Scan(&failures, &until)
+	if err != nil {
+		return 0, false, fmt.Errorf("record failure: %w", notFound(err))
+	}
+	if until == ms(lockUntil) && failures == 0 {
+		return threshold, true, nil
+	}
+	return failures, false, nil
+}
+
+// ResetSecondStepFailures clears the consecutive failure count.
+func (s *Store) ResetSecondStepFailures(ctx context.Context, userID int64) error {
+	if _, err := s.exec(ctx, "UPDATE users SET second_step_failures = 0 WHERE id = ? AND second_step_failures <> 0", userID); err != nil {
+		return fmt.Errorf("reset failures: %w", err)
+	}
+	return nil
+}
+
+// LockedUntil returns when the user's second-step lock ends (zero when never locked).
+func (s *Store) LockedUntil(ctx context.Context, userID int64) (time.Time, error) {
+	var until int64
+	if err := s.queryRow(ctx, "SELECT locked_until FROM users WHERE id = ?", userID).Scan(&until); err != nil {
+		return time.Time{}, notFound(err)
+	}
+	return fromMS(until), nil
+}
+
+// ReplaceRecoveryCodes replaces the user's recovery codes with hashes.
+func (s *Store) ReplaceRecoveryCodes(ctx context.Context, userID int64, hashes []string) error {
+	return s.tx(ctx, func(tx *sqlTx) error {
+		if _, err := tx.exec(ctx, "DELETE FROM recovery_codes WHERE user_id = ?", userID); err != nil {
+			return fmt.Errorf("replace recovery codes: %w", err)
+		}
+		for _, h := range hashes {
+			if _, err := tx.exec(ctx, "INSERT INTO recovery_codes (user_id, code_hash) VALUES (?, ?)", userID, h); err != nil {
+				return fmt.Errorf("replace recovery codes: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// UseRecoveryCode spends a recovery code once.
+func (s *Store) UseRecoveryCode(ctx context.Context, userID int64, hash string, at time.Time) (bool, error) {
+	res, err := s.exec(ctx, "UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL", ms(at), userID, hash)
+	if err != nil {
+		return false, fmt.Errorf("use recovery code: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// CountRecoveryCodes counts the user's unused recovery codes.
+func (s *Store) CountRecoveryCodes(ctx context.Context, userID int64) (int, error) {
+	var n int
+	if err := s.queryRow(ctx, "SELECT COUNT(*) FROM recovery_codes WHERE user_id = ? AND used_at IS NULL", userID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count recovery codes: %w", err)
+	}
+	return n, nil
+}
+
+var _ twostep.Store = (*Store)(nil)

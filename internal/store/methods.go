@@ -1,0 +1,124 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/providerportal/portal/internal/twostep"
+)
+
+const methodCols = "user_id, type, label, secret, verified_at, last_step"
+
+func scanMethod(row interface{ Scan(...any) error }) (*twostep.Method, error) {
+	var m twostep.Method
+	var typ, secret string
+	var verified sql.NullInt64
+	if err := row.Scan(&m.UserID, &typ, &m.Label, &secret, &verified, &m.LastStep); err != nil {
+		return nil, notFound(err)
+	}
+	m.Type = twostep.MethodType(typ)
+	if secret != "" {
+		m.Secret = []byte(secret)
+	}
+	m.VerifiedAt = nullMS(verified)
+	return &m, nil
+}
+
+// Methods returns the user's methods, verified and pending, in display order.
+func (s *Store) Methods(ctx context.Context, userID int64) ([]twostep.Method, error) {
+	rows, err := s.query(ctx, "SELECT "+methodCols+" FROM methods WHERE user_id = ?", userID)
+	if err != nil {
+		return nil, fmt.Errorf("list methods: %w", err)
+	}
+	defer rows.Close()
+	byType := map[twostep.MethodType]twostep.Method{}
+	for rows.Next() {
+		m, err := scanMethod(rows)
+		if err != nil {
+			return nil, err
+		}
+		byType[m.Type] = *m
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var out []twostep.Method
+	for _, t := range twostep.AllMethodTypes {
+		if m, ok := byType[t]; ok {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// Method returns one method of the user (verified or pending).
+func (s *Store) Method(ctx context.Context, userID int64, t twostep.MethodType) (*twostep.Method, error) {
+	return scanMethod(s.queryRow(ctx, "SELECT "+methodCols+" FROM methods WHERE user_id = ? AND type = ?", userID, string(t)))
+}
+
+// StartMethod stores a pending method, replacing an earlier pending one.
+func (s *Store) StartMethod(ctx context.Context, m *twostep.Method) error {
+	res, err := s.exec(ctx, `INSERT INTO methods (user_id, type, label, secret, verified_at, last_step, created_at)
+		VALUES (?, ?, ?, ?, NULL, 0, ?)
+		ON CONFLICT (user_id, type) DO UPDATE SET label = excluded.label, secret = excluded.secret,
+			created_at = excluded.created_at, last_step = 0
+		WHERE methods.verified_at IS NULL`,
+		m.UserID, string(m.Type), m.Label, string(m.Secret), ms(m.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("start method: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return twostep.ErrDuplicate
+	}
+	return nil
+}
+
+// CompleteMethod verifies the pending method and turns 2SV on, atomically.
+func (s *Store) CompleteMethod(ctx context.Context, userID int64, t twostep.MethodType, at time.Time, step int64) error {
+	return s.tx(ctx, func(tx *sqlTx) error {
+		res, err := tx.exec(ctx, `UPDATE methods SET verified_at = ?, last_step = ?
+			WHERE user_id = ? AND type = ? AND verified_at IS NULL AND (? = 0 OR last_step < ?)`,
+			ms(at), step, userID, string(t), step, step)
+		if err != nil {
+			return fmt.Errorf("complete method: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return twostep.ErrNotFound
+		}
+		if _, err := tx.exec(ctx, "UPDATE users SET two_step_on = TRUE WHERE id = ?", userID); err != nil {
+			return fmt.Errorf("complete method: %w", err)
+		}
+		return nil
+	})
+}
+
+// DeleteMethod removes a method (verified or pending) and its pending code.
+func (s *Store) DeleteMethod(ctx context.Context, userID int64, t twostep.MethodType) error {
+	return s.tx(ctx, func(tx *sqlTx) error {
+		res, err := tx.exec(ctx, "DELETE FROM methods WHERE user_id = ? AND type = ?", userID, string(t))
+		if err != nil {
+			return fmt.Errorf("delete method: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return twostep.ErrNotFound
+		}
+		if _, err := tx.exec(ctx, "DELETE FROM codes WHERE user_id = ? AND channel = ?", userID, string(t)); err != nil {
+			return fmt.Errorf("delete method codes: %w", err)
+		}
+		return nil
+	})
+}
+
+// AcceptTOTPStep records a TOTP time step as used, once: the conditional update
+// succeeds only for a step newer than every step accepted before (B4).
+func (s *Store) AcceptTOTPStep(ctx context.Context, userID int64, step int64) (bool, error) {
+	res, err := s.exec(ctx, `UPDATE methods SET last_step = ?
+		WHERE user_id = ? AND type = 'totp' AND verified_at IS NOT NULL AND last_step < ?`, step, userID, step)
+	if err != nil {
+		return false, fmt.Errorf("accept totp step: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}

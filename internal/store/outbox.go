@@ -1,0 +1,173 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/providerportal/portal/internal/twostep"
+)
+
+func insertOutbox(ctx context.Context, tx *sqlTx, m *twostep.OutboxMessage) (int64, error) {
+	var id int64
+	err := tx.queryRow(ctx, `INSERT INTO outbox (channel, recipient, subject, body, body_html, user_id, next_attempt_at, give_up_at, erase_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		m.Channel, m.To, m.Subject, m.Body, m.HTML, m.UserID, ms(m.CreatedAt), ms(m.GiveUpAt), ms(m.EraseAt), ms(m.CreatedAt)).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("queue message: %w", err)
+	}
+	return id, nil
+}
+
+// Enqueue queues a message in the outbox.
+func (s *Store) Enqueue(ctx context.Context, m *twostep.OutboxMessage) error {
+	return s.tx(ctx, func(tx *sqlTx) error {
+		id, err := insertOutbox(ctx, tx, m)
+		m.ID = id
+		return err
+	})
+}
+
+// ClaimOutbox leases up to limit due messages to owner until now+lease. On
+// PostgreSQL rows locked by another instance are skipped; on SQLite the single
+// writer serialises claims.
+func (s *Store) ClaimOutbox(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]twostep.OutboxMessage, error) {
+	lock := ""
+	if s.kind == "postgres" {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	rows, err := s.w.QueryContext(ctx, s.rebind(`UPDATE outbox SET lease_owner = ?, lease_until = ?
+		WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? AND lease_until <= ? AND give_up_at > ?
+			ORDER BY id LIMIT ?`+lock+`)
+		RETURNING id, channel, recipient, subject, body, body_html, user_id, attempts, created_at, give_up_at, erase_at`),
+		owner, ms(now.Add(lease)), ms(now), ms(now), ms(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim outbox: %w", err)
+	}
+	defer rows.Close()
+	var out []twostep.OutboxMessage
+	for rows.Next() {
+		var m twostep.OutboxMessage
+		var created, giveUp, erase int64
+		if err := rows.Scan(&m.ID, &m.Channel, &m.To, &m.Subject, &m.Body, &m.HTML, &m.UserID, &m.Attempts, &created, &giveUp, &erase); err != nil {
+			return nil, err
+		}
+		m.CreatedAt, m.GiveUpAt, m.EraseAt = fromMS(created), fromMS(giveUp), fromMS(erase)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// MarkSent records that the provider accepted the message and erases its text.
+// It reports false when owner no longer holds the lease.
+func (s *Store) MarkSent(ctx context.Context, id int64, owner string, at time.Time) (bool, error) {
+	res, err := s.exec(ctx, `UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, body = '', body_html = '',
+		lease_owner = '', lease_until = 0, last_error = '' WHERE id = ? AND lease_owner = ? AND status = 'pending'`, ms(at), id, owner)
+	if err != nil {
+		return false, fmt.Errorf("mark sent: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// MarkRetry records a failed attempt and when to try again.
+func (s *Store) MarkRetry(ctx context.Context, id int64, owner string, next time.Time, reason string) error {
+	_, err := s.exec(ctx, `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?,
+		lease_owner = '', lease_until = 0 WHERE id = ? AND lease_owner = ? AND status = 'pending'`, ms(next), reason, id, owner)
+	if err != nil {
+		return fmt.Errorf("mark retry: %w", err)
+	}
+	return nil
+}
+
+// MarkFailed gives up on a message and erases its text.
+func (s *Store) MarkFailed(ctx context.Context, id int64, owner string, reason string) error {
+	_, err := s.exec(ctx, `UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?, body = '', body_html = '',
+		lease_owner = '', lease_until = 0 WHERE id = ? AND lease_owner = ? AND status = 'pending'`, reason, id, owner)
+	if err != nil {
+		return fmt.Errorf("mark failed: %w", err)
+	}
+	return nil
+}
+
+// ExpireOutbox gives up on pending messages past their give-up time and erases
+// the text of every message past its erase time. It returns how many it gave up.
+func (s *Store) ExpireOutbox(ctx context.Context, now time.Time) (int64, error) {
+	res, err := s.exec(ctx, `UPDATE outbox SET status = 'failed', body = '', body_html = '', last_error = 'gave up: too late to be useful',
+		lease_owner = '', lease_until = 0 WHERE status = 'pending' AND give_up_at <= ? AND lease_until <= ?`, ms(now), ms(now))
+	if err != nil {
+		return 0, fmt.Errorf("expire outbox: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	if _, err := s.exec(ctx, `UPDATE outbox SET body = '', body_html = '' WHERE erase_at <= ? AND body <> '' AND lease_until <= ?`, ms(now), ms(now)); err != nil {
+		return n, fmt.Errorf("erase outbox: %w", err)
+	}
+	return n, nil
+}
+
+// ReleaseLeases hands back the leases of owner (graceful shutdown).
+func (s *Store) ReleaseLeases(ctx context.Context, owner string) error {
+	_, err := s.exec(ctx, "UPDATE outbox SET lease_owner = '', lease_until = 0 WHERE lease_owner = ? AND status = 'pending'", owner)
+	if err != nil {
+		return fmt.Errorf("release leases: %w", err)
+	}
+	return nil
+}
+
+// OutboxCounts returns the number of messages per status (for metrics and tests).
+func (s *Store) OutboxCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := s.query(ctx, "SELECT status, COUNT(*) FROM outbox GROUP BY status")
+	if err != nil {
+		return nil, fmt.Errorf("count outbox: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, err
+		}
+		out[st] = n
+	}
+	return out, rows.Err()
+}
+
+// DevMessage is a message kept by the dev outbox.
+type DevMessage struct {
+	At      time.Time
+	Channel string
+	To      string
+	Subject string
+	Body    string
+}
+
+// KeepDevMessage stores a message for /dev/outbox.
+func (s *Store) KeepDevMessage(ctx context.Context, m DevMessage) error {
+	_, err := s.exec(ctx, "INSERT INTO dev_messages (at, channel, recipient, subject, body) VALUES (?, ?, ?, ?, ?)",
+		ms(m.At), m.Channel, m.To, m.Subject, m.Body)
+	if err != nil {
+		return fmt.Errorf("keep dev message: %w", err)
+	}
+	return nil
+}
+
+// DevMessages returns kept messages, newest first.
+func (s *Store) DevMessages(ctx context.Context, limit int) ([]DevMessage, error) {
+	rows, err := s.query(ctx, "SELECT at, channel, recipient, subject, body FROM dev_messages ORDER BY id DESC LIMIT ?", limit)
+	if err != nil {
+		return nil, fmt.Errorf("list dev messages: %w", err)
+	}
+	defer rows.Close()
+	var out []DevMessage
+	for rows.Next() {
+		var m DevMessage
+		var at int64
+		if err := rows.Scan(&at, &m.Channel, &m.To, &m.Subject, &m.Body); err != nil {
+			return nil, err
+		}
+		m.At = fromMS(at)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,106 @@
+package store
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/providerportal/portal/internal/twostep"
+)
+
+const sessionCols = "id_hash, user_id, state, selected, created_at, last_seen_at, auth_at, ip, user_agent"
+
+func scanSession(row interface{ Scan(...any) error }) (*twostep.Session, error) {
+	var s twostep.Session
+	var idHex, state, selected string
+	var created, seen, auth int64
+	if err := row.Scan(&idHex, &s.UserID, &state, &selected, &created, &seen, &auth, &s.IP, &s.UserAgent); err != nil {
+		return nil, notFound(err)
+	}
+	s.IDHash, _ = hex.DecodeString(idHex)
+	s.State = twostep.SessionState(state)
+	s.Selected = twostep.MethodType(selected)
+	s.CreatedAt, s.LastSeenAt, s.AuthAt = fromMS(created), fromMS(seen), fromMS(auth)
+	return &s, nil
+}
+
+// CreateSession inserts a session.
+func (s *Store) CreateSession(ctx context.Context, ss *twostep.Session) error {
+	_, err := s.exec(ctx, "INSERT INTO sessions ("+sessionCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		hex.EncodeToString(ss.IDHash), ss.UserID, string(ss.State), string(ss.Selected),
+		ms(ss.CreatedAt), ms(ss.LastSeenAt), ms(ss.AuthAt), ss.IP, ss.UserAgent)
+	if err != nil {
+		return fmt.Errorf("create session: %w", err)
+	}
+	return nil
+}
+
+// SessionByHash returns a session or twostep.ErrNotFound.
+func (s *Store) SessionByHash(ctx context.Context, idHash []byte) (*twostep.Session, error) {
+	return scanSession(s.queryRow(ctx, "SELECT "+sessionCols+" FROM sessions WHERE id_hash = ?", hex.EncodeToString(idHash)))
+}
+
+// TouchSession records activity.
+func (s *Store) TouchSession(ctx context.Context, idHash []byte, at time.Time) error {
+	if _, err := s.exec(ctx, "UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", ms(at), hex.EncodeToString(idHash)); err != nil {
+		return fmt.Errorf("touch session: %w", err)
+	}
+	return nil
+}
+
+// UpdateSession saves state, selected method and authentication time.
+func (s *Store) UpdateSession(ctx context.Context, ss *twostep.Session) error {
+	res, err := s.exec(ctx, "UPDATE sessions SET state = ?, selected = ?, auth_at = ?, last_seen_at = ? WHERE id_hash = ?",
+		string(ss.State), string(ss.Selected), ms(ss.AuthAt), ms(ss.LastSeenAt), hex.EncodeToString(ss.IDHash))
+	if err != nil {
+		return fmt.Errorf("update session: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return twostep.ErrNotFound
+	}
+	return nil
+}
+
+// DeleteSession ends one session.
+func (s *Store) DeleteSession(ctx context.Context, idHash []byte) error {
+	if _, err := s.exec(ctx, "DELETE FROM sessions WHERE id_hash = ?", hex.EncodeToString(idHash)); err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	return nil
+}
+
+// DeleteUserSessions ends the user's sessions except keep.
+func (s *Store) DeleteUserSessions(ctx context.Context, userID int64, keep []byte) error {
+	if _, err := s.exec(ctx, "DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?", userID, hex.EncodeToString(keep)); err != nil {
+		return fmt.Errorf("delete sessions: %w", err)
+	}
+	return nil
+}
+
+// ListSessions returns the user's sessions, most recently seen first.
+func (s *Store) ListSessions(ctx context.Context, userID int64) ([]twostep.Session, error) {
+	rows, err := s.query(ctx, "SELECT "+sessionCols+" FROM sessions WHERE user_id = ? ORDER BY last_seen_at DESC", userID)
+	if err != nil {
+		return nil, fmt.Errorf("list sessions: %w", err)
+	}
+	defer rows.Close()
+	var out []twostep.Session
+	for rows.Next() {
+		ss, err := scanSession(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *ss)
+	}
+	return out, rows.Err()
+}
+
+// DeleteExpiredSessions removes sessions idle since idleBefore or created before createdBefore.
+func (s *Store) DeleteExpiredSessions(ctx context.Context, idleBefore, createdBefore time.Time) (int64, error) {
+	res, err := s.exec(ctx, "DELETE FROM sessions WHERE last_seen_at < ? OR created_at < ?", ms(idleBefore), ms(createdBefore))
+	if err != nil {
+		return 0, fmt.Errorf("delete expired sessions: %w", err)
+	}
+	return res.RowsAffected()
+}

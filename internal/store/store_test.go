@@ -1,0 +1,412 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/providerportal/portal/internal/store"
+	"github.com/providerportal/portal/internal/store/storetest"
+	"github.com/providerportal/portal/internal/twostep"
+)
+
+var t0 = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+
+func seedUser(t *testing.T, s *store.Store, name string) (*twostep.Center, *twostep.User) {
+	t.Helper()
+	ctx := context.Background()
+	c, err := s.CenterByName(ctx, "Maple Clinic")
+	if errors.Is(err, twostep.ErrNotFound) {
+		c = &twostep.Center{Name: "Maple Clinic", GraceLogins: -1, CreatedAt: t0}
+		if err := s.CreateCenter(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u := &twostep.User{CenterID: c.ID, Username: name, Email: name + "@example.org", Role: twostep.RoleProvider, PasswordHash: "$argon2id$x", CreatedAt: t0}
+	if err := s.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	return c, u
+}
+
+func TestMigrateTwice(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		if err := s.Migrate(context.Background()); err != nil {
+			t.Fatalf("second migrate: %v", err)
+		}
+	})
+}
+
+func TestCentersAndUsers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		c, u := seedUser(t, s, "Jdoe")
+		if err := s.CreateCenter(ctx, &twostep.Center{Name: "maple clinic", CreatedAt: t0}); !errors.Is(err, twostep.ErrDuplicate) {
+			t.Fatalf("duplicate center name: %v", err)
+		}
+		if err := s.CreateUser(ctx, &twostep.User{CenterID: c.ID, Username: "JDOE", Email: "x@y.z", Role: twostep.RoleAdmin, PasswordHash: "h", CreatedAt: t0}); !errors.Is(err, twostep.ErrDuplicate) {
+			t.Fatalf("duplicate username: %v", err)
+		}
+		got, err := s.UserByUsername(ctx, "jdoe")
+		if err != nil || got.ID != u.ID || got.Username != "Jdoe" || got.CenterID != c.ID || got.Role != twostep.RoleProvider || !got.CreatedAt.Equal(t0) {
+			t.Fatalf("user by name: %+v %v", got, err)
+		}
+		if _, err := s.UserByUsername(ctx, "nobody"); !errors.Is(err, twostep.ErrNotFound) {
+			t.Fatalf("unknown user: %v", err)
+		}
+		staff := &twostep.User{Username: "am", Email: "am@vendor.test", Role: twostep.RoleStaff, PasswordHash: "h", CreatedAt: t0}
+		if err := s.CreateUser(ctx, staff); err != nil {
+			t.Fatal(err)
+		}
+		if list, _ := s.ListUsers(ctx, 0); len(list) != 1 || list[0].Username != "am" || list[0].CenterID != 0 {
+			t.Fatalf("staff list: %+v", list)
+		}
+		if n, _ := s.CountUsers(ctx); n != 2 {
+			t.Fatalf("count %d", n)
+		}
+		c.TwoStepAvailable, c.AllowedMethods, c.GraceLogins = true, []twostep.MethodType{twostep.MethodTOTP}, 0
+		if err := s.UpdateCenter(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		c2, _ := s.CenterByID(ctx, c.ID)
+		if !c2.TwoStepAvailable || c2.Allows(twostep.MethodPhone) || !c2.Allows(twostep.MethodTOTP) || c2.GraceLogins != 0 {
+			t.Fatalf("center update: %+v", c2)
+		}
+	})
+}
+
+func TestSessions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		_, u := seedUser(t, s, "jdoe")
+		mk := func(id byte, at time.Time) *twostep.Session {
+			ss := &twostep.Session{IDHash: []byte{id, 1, 2}, UserID: u.ID, State: twostep.StateTwoStep, CreatedAt: at, LastSeenAt: at, AuthAt: at, IP: "192.0.2.1", UserAgent: "UA"}
+			if err := s.CreateSession(ctx, ss); err != nil {
+				t.Fatal(err)
+			}
+			return ss
+		}
+		a, b := mk(1, t0), mk(2, t0.Add(time.Minute))
+		mk(3, t0.Add(-13*time.Hour))
+		got, err := s.SessionByHash(ctx, a.IDHash)
+		if err != nil || got.State != twostep.StateTwoStep || got.IP != "192.0.2.1" {
+			t.Fatalf("get: %+v %v", got, err)
+		}
+		a.State, a.Selected = twostep.StateSignedIn, twostep.MethodEmail
+		if err := s.UpdateSession(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.SessionByHash(ctx, a.IDHash); got.State != twostep.StateSignedIn || got.Selected != twostep.MethodEmail {
+			t.Fatalf("update: %+v", got)
+		}
+		n, err := s.DeleteExpiredSessions(ctx, t0.Add(-30*time.Minute), t0.Add(-12*time.Hour))
+		if err != nil || n != 1 {
+			t.Fatalf("expired: %d %v", n, err)
+		}
+		if err := s.DeleteUserSessions(ctx, u.ID, b.IDHash); err != nil {
+			t.Fatal(err)
+		}
+		list, _ := s.ListSessions(ctx, u.ID)
+		if len(list) != 1 || string(list[0].IDHash) != string(b.IDHash) {
+			t.Fatalf("after revoke others: %+v", list)
+		}
+		s.DeleteSession(ctx, b.IDHash)
+		if _, err := s.SessionByHash(ctx, b.IDHash); !errors.Is(err, twostep.ErrNotFound) {
+			t.Fatalf("deleted session: %v", err)
+		}
+	})
+}
+
+func TestGraceLoginsCannotBeSpentTwice(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		_, u := seedUser(t, s, "jdoe")
+		var ok atomic.Int32
+		var wg sync.WaitGroup
+		for range 20 {
+			wg.Go(func() {
+				if _, spent, err := s.UseGraceLogin(ctx, u.ID, 3); err != nil {
+					t.Error(err)
+				} else if spent {
+					ok.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		if ok.Load() != 3 {
+			t.Fatalf("%d grace logins spent of 3", ok.Load())
+		}
+	})
+}
+
+func TestThrottleWindow(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		for i := 1; i <= 3; i++ {
+			n, start, err := s.HitThrottle(ctx, "acct:jdoe", t0.Add(time.Duration(i)*time.Second), time.Minute)
+			if err != nil || n != i || !start.Equal(t0.Add(time.Second)) {
+				t.Fatalf("hit %d: %d %v %v", i, n, start, err)
+			}
+		}
+		s.UndoThrottleHit(ctx, "acct:jdoe")
+		if n, _, _ := s.HitThrottle(ctx, "acct:jdoe", t0.Add(10*time.Second), time.Minute); n != 3 {
+			t.Fatalf("after undo: %d", n)
+		}
+		n, start, _ := s.HitThrottle(ctx, "acct:jdoe", t0.Add(2*time.Minute), time.Minute)
+		if n != 1 || !start.Equal(t0.Add(2*time.Minute)) {
+			t.Fatalf("new window: %d %v", n, start)
+		}
+		s.ResetThrottle(ctx, "acct:jdoe")
+		if n, _, _ := s.HitThrottle(ctx, "acct:jdoe", t0.Add(2*time.Minute), time.Minute); n != 1 {
+			t.Fatalf("after reset: %d", n)
+		}
+	})
+}
+
+func TestMethodsAndTOTPReplay(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		_, u := seedUser(t, s, "jdoe")
+		m := &twostep.Method{UserID: u.ID, Type: twostep.MethodTOTP, Label: "jdoe", Secret: []byte("enc1"), CreatedAt: t0}
+		if err := s.StartMethod(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		m.Secret = []byte("enc2")
+		if err := s.StartMethod(ctx, m); err != nil {
+			t.Fatalf("restart pending: %v", err)
+		}
+		if ok, _ := s.AcceptTOTPStep(ctx, u.ID, 100); ok {
+			t.Fatal("pending method accepted a sign-in step")
+		}
+		if err := s.CompleteMethod(ctx, u.ID, twostep.MethodTOTP, t0, 100); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.StartMethod(ctx, m); !errors.Is(err, twostep.ErrDuplicate) {
+			t.Fatalf("second totp: %v", err)
+		}
+		got, _ := s.Method(ctx, u.ID, twostep.MethodTOTP)
+		if string(got.Secret) != "enc2" || !got.Verified() || got.LastStep != 100 {
+			t.Fatalf("method: %+v", got)
+		}
+		if user, _ := s.UserByID(ctx, u.ID); !user.TwoStepOn {
+			t.Fatal("completing a method did not turn 2SV on")
+		}
+		for _, tc := range []struct {
+			step int64
+			want bool
+		}{{100, false}, {99, false}, {101, true}, {101, false}, {103, true}} {
+			if ok, err := s.AcceptTOTPStep(ctx, u.ID, tc.step); ok != tc.want || err != nil {
+				t.Errorf("step %d: %v %v want %v", tc.step, ok, err, tc.want)
+			}
+		}
+		// Racing the same fresh step: exactly one wins.
+		var wins atomic.Int32
+		var wg sync.WaitGroup
+		for range 20 {
+			wg.Go(func() {
+				if ok, _ := s.AcceptTOTPStep(ctx, u.ID, 200); ok {
+					wins.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		if wins.Load() != 1 {
+			t.Fatalf("%d wins for one time step", wins.Load())
+		}
+		if err := s.DeleteMethod(ctx, u.ID, twostep.MethodTOTP); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteMethod(ctx, u.ID, twostep.MethodTOTP); !errors.Is(err, twostep.ErrNotFound) {
+			t.Fatalf("delete twice: %v", err)
+		}
+	})
+}
+
+func issue(t *testing.T, s *store.Store, userID int64, hash string, at time.Time, cutoff time.Time) (bool, time.Time) {
+	t.Helper()
+	ok, last, err := s.IssueCode(context.Background(), &twostep.NewCode{
+		UserID: userID, Purpose: twostep.PurposeLogin, Channel: twostep.MethodPhone, Destination: "+12015550123",
+		Hash: hash, CreatedAt: at, ExpiresAt: at.Add(10 * time.Minute), Attempts: 3, ResendCutoff: cutoff,
+		Message: twostep.OutboxMessage{Channel: "sms", To: "+12015550123", Body: "code", UserID: userID, CreatedAt: at, GiveUpAt: at.Add(10 * time.Minute), EraseAt: at.Add(10 * time.Minute)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok, last
+}
+
+func TestCodesCooldownTriesAndSingleUse(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		_, u := seedUser(t, s, "jdoe")
+		if ok, _ := issue(t, s, u.ID, "h1", t0, t0.Add(-time.Minute)); !ok {
+			t.Fatal("first code refused")
+		}
+		if ok, last := issue(t, s, u.ID, "h2", t0.Add(30*time.Second), t0.Add(-30*time.Second)); ok || !last.Equal(t0) {
+			t.Fatalf("resend inside cooldown: ok=%v last=%v", ok, last)
+		}
+		if c, _ := s.OutboxCounts(ctx); c["pending"] != 1 {
+			t.Fatalf("refused resend left a message: %v", c)
+		}
+		now := t0.Add(time.Second)
+		try := func(hash string) twostep.CodeResult {
+			r, err := s.ConsumeCode(ctx, u.ID, twostep.PurposeLogin, twostep.MethodPhone, hash, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}
+		if r := try("bad"); r.Outcome != twostep.CodeWrong || r.AttemptsLeft != 2 {
+			t.Fatalf("wrong 1: %+v", r)
+		}
+		if r := try("h1"); r.Outcome != twostep.CodeAccepted || r.Destination != "+12015550123" {
+			t.Fatalf("right: %+v", r)
+		}
+		if r := try("h1"); r.Outcome != twostep.CodeDead {
+			t.Fatalf("reuse: %+v", r)
+		}
+		// A resend after the cooldown replaces the code.
+		issue(t, s, u.ID, "h3", t0.Add(time.Minute), t0)
+		now = t0.Add(time.Minute + time.Second)
+		for i, want := range []int{2, 1, 0} {
+			if r := try("bad"); r.Outcome != twostep.CodeWrong || r.AttemptsLeft != want {
+				t.Fatalf("wrong %d: %+v", i, r)
+			}
+		}
+		if r := try("h3"); r.Outcome != twostep.CodeDead {
+			t.Fatalf("right code after tries ran out: %+v", r)
+		}
+		issue(t, s, u.ID, "h4", t0.Add(3*time.Minute), t0.Add(2*time.Minute))
+		now = t0.Add(13 * time.Minute)
+		if r := try("h4"); r.Outcome != twostep.CodeExpired {
+			t.Fatalf("expired: %+v", r)
+		}
+		if st, err := s.CodeDelivery(ctx, u.ID, twostep.PurposeLogin, twostep.MethodPhone); err != nil || st != twostep.DeliveryQueued {
+			t.Fatalf("delivery: %q %v", st, err)
+		}
+	})
+}
+
+func TestCodeRaceOneWinner(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		_, u := seedUser(t, s, "jdoe")
+		issue(t, s, u.ID, "right", t0, t0)
+		var wins, wrong atomic.Int32
+		var wg sync.WaitGroup
+		for i := range 24 {
+			wg.Go(func() {
+				hash := "right"
+				if i%3 == 0 {
+					hash = fmt.Sprintf("wrong%d", i)
+				}
+				r, err := s.ConsumeCode(ctx, u.ID, twostep.PurposeLogin, twostep.MethodPhone, hash, t0.Add(time.Second))
+				if err != nil {
+					t.Error(err)
+				}
+				switch r.Outcome {
+				case twostep.CodeAccepted:
+					wins.Add(1)
+				case twostep.CodeWrong:
+					wrong.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		if wins.Load() != 1 {
+			t.Fatalf("%d requests accepted one code", wins.Load())
+		}
+		if wrong.Load() > 3 {
+			t.Fatalf("%d wrong tries counted for a 3-try code", wrong.Load())
+		}
+	})
+}
+
+func TestOutboxLeases(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		for i := range 5 {
+			m := &twostep.OutboxMessage{Channel: "email", To: fmt.Sprintf("u%d@example.org", i), Subject: "s", Body: "b", CreatedAt: t0, GiveUpAt: t0.Add(time.Hour), EraseAt: t0.Add(time.Hour)}
+			if err := s.Enqueue(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		a, _ := s.ClaimOutbox(ctx, "A", t0, time.Minute, 3)
+		b, _ := s.ClaimOutbox(ctx, "B", t0, time.Minute, 10)
+		if len(a) != 3 || len(b) != 2 {
+			t.Fatalf("claims %d %d", len(a), len(b))
+		}
+		if ok, _ := s.MarkSent(ctx, a[0].ID, "B", t0); ok {
+			t.Fatal("non-owner marked sent")
+		}
+		if ok, _ := s.MarkSent(ctx, a[0].ID, "A", t0); !ok {
+			t.Fatal("owner could not mark sent")
+		}
+		s.MarkRetry(ctx, a[1].ID, "A", t0.Add(10*time.Second), "smtp down")
+		s.MarkFailed(ctx, a[2].ID, "A", "rejected")
+		// B dies: its leases expire and A takes them over, plus the retried one once due.
+		if c, _ := s.ClaimOutbox(ctx, "A", t0.Add(5*time.Second), time.Minute, 10); len(c) != 0 {
+			t.Fatalf("claimed leased or not-yet-due rows: %d", len(c))
+		}
+		c, _ := s.ClaimOutbox(ctx, "A", t0.Add(61*time.Second), time.Minute, 10)
+		if len(c) != 3 {
+			t.Fatalf("after lease expiry: %d", len(c))
+		}
+		counts, _ := s.OutboxCounts(ctx)
+		if counts["sent"] != 1 || counts["failed"] != 1 || counts["pending"] != 3 {
+			t.Fatalf("counts %v", counts)
+		}
+		s.ReleaseLeases(ctx, "A")
+		if n, _ := s.ExpireOutbox(ctx, t0.Add(2*time.Hour)); n != 3 {
+			t.Fatalf("expired %d", n)
+		}
+	})
+}
+
+func TestLockoutAndRecoveryCodes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		_, u := seedUser(t, s, "jdoe")
+		until := t0.Add(15 * time.Minute)
+		for i := 1; i <= 3; i++ {
+			n, locked, err := s.RecordSecondStepFailure(ctx, u.ID, 3, until)
+			if err != nil || n != i || locked != (i == 3) {
+				t.Fatalf("failure %d: %d %v %v", i, n, locked, err)
+			}
+		}
+		if lu, _ := s.LockedUntil(ctx, u.ID); !lu.Equal(until) {
+			t.Fatalf("locked until %v", lu)
+		}
+		if err := s.ReplaceRecoveryCodes(ctx, u.ID, []string{"a", "b"}); err != nil {
+			t.Fatal(err)
+		}
+		if ok, _ := s.UseRecoveryCode(ctx, u.ID, "a", t0); !ok {
+			t.Fatal("recovery code refused")
+		}
+		if ok, _ := s.UseRecoveryCode(ctx, u.ID, "a", t0); ok {
+			t.Fatal("recovery code used twice")
+		}
+		if n, _ := s.CountRecoveryCodes(ctx, u.ID); n != 1 {
+			t.Fatalf("left %d", n)
+		}
+	})
+}
+
+func TestAuditNewestFirst(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		for i := range 5 {
+			s.AddAudit(ctx, &twostep.AuditEvent{At: t0, CenterID: int64(i%2 + 1), Actor: "a", Action: fmt.Sprint("act", i), Target: "t", IP: "ip", UserAgent: "ua"})
+		}
+		all, _ := s.ListAudit(ctx, 0, 10, 0)
+		one, _ := s.ListAudit(ctx, 1, 10, 0)
+		page, _ := s.ListAudit(ctx, 0, 2, all[1].ID)
+		if len(all) != 5 || all[0].Action != "act4" || len(one) != 3 || len(page) != 2 || page[0].Action != "act2" {
+			t.Fatalf("audit: %d %d %+v", len(all), len(one), page)
+		}
+	})
+}

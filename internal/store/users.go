@@ -1,0 +1,148 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/providerportal/portal/internal/twostep"
+)
+
+const userCols = "id, COALESCE(center_id, 0), username, email, role, password_hash, two_step_on, grace_logins_used, created_at"
+
+func scanUser(row interface{ Scan(...any) error }) (*twostep.User, error) {
+	var u twostep.User
+	var role string
+	var created int64
+	if err := row.Scan(&u.ID, &u.CenterID, &u.Username, &u.Email, &role, &u.PasswordHash, &u.TwoStepOn, &u.GraceLoginsUsed, &created); err != nil {
+		return nil, notFound(err)
+	}
+	u.Role = twostep.Role(role)
+	u.CreatedAt = fromMS(created)
+	return &u, nil
+}
+
+// CreateUser inserts u and sets its ID. Usernames are unique case-insensitively.
+func (s *Store) CreateUser(ctx context.Context, u *twostep.User) error {
+	var center any
+	if u.CenterID != 0 {
+		center = u.CenterID
+	}
+	err := s.writeRow(ctx, `INSERT INTO users (center_id, username, username_key, email, role, password_hash, two_step_on, grace_logins_used, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		center, u.Username, strings.ToLower(u.Username), u.Email, string(u.Role), u.PasswordHash, u.TwoStepOn, u.GraceLoginsUsed, ms(u.CreatedAt)).Scan(&u.ID)
+	if isUnique(err) {
+		return twostep.ErrDuplicate
+	}
+	if err != nil {
+		return fmt.Errorf("create user: %w", err)
+	}
+	return nil
+}
+
+// UserByID returns a user or twostep.ErrNotFound.
+func (s *Store) UserByID(ctx context.Context, id int64) (*twostep.User, error) {
+	return scanUser(s.queryRow(ctx, "SELECT "+userCols+" FROM users WHERE id = ?", id))
+}
+
+// UserByUsername returns a user by username, case-insensitively.
+func (s *Store) UserByUsername(ctx context.Context, username string) (*twostep.User, error) {
+	return scanUser(s.queryRow(ctx, "SELECT "+userCols+" FROM users WHERE username_key = ?", strings.ToLower(username)))
+}
+
+// ListUsers returns the users of a center (0: account managers) by username.
+func (s *Store) ListUsers(ctx context.Context, centerID int64) ([]twostep.User, error) {
+	q := "SELECT " + userCols + " FROM users WHERE center_id = ? ORDER BY username_key"
+	args := []any{centerID}
+	if centerID == 0 {
+		q, args = "SELECT "+userCols+" FROM users WHERE center_id IS NULL ORDER BY username_key", nil
+	}
+	rows, err := s.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	defer rows.Close()
+	var out []twostep.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *u)
+	}
+	return out, rows.Err()
+}
+
+// CountUsers counts every user.
+func (s *Store) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	if err := s.queryRow(ctx, "SELECT COUNT(*) FROM users").Scan(&n); err != nil {
+		return 0, fmt.Errorf("count users: %w", err)
+	}
+	return n, nil
+}
+
+func (s *Store) updateUser(ctx context.Context, q string, args ...any) error {
+	res, err := s.exec(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("update user: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return twostep.ErrNotFound
+	}
+	return nil
+}
+
+// SetPasswordHash replaces the user's password hash.
+func (s *Store) SetPasswordHash(ctx context.Context, userID int64, hash string) error {
+	return s.updateUser(ctx, "UPDATE users SET password_hash = ? WHERE id = ?", hash, userID)
+}
+
+// SetTwoStepOn turns the user's 2SV flag on or off (methods are left alone).
+func (s *Store) SetTwoStepOn(ctx context.Context, userID int64, on bool) error {
+	return s.updateUser(ctx, "UPDATE users SET two_step_on = ? WHERE id = ?", on, userID)
+}
+
+// TurnTwoStepOff turns 2SV off and deletes all methods, pending codes and recovery codes.
+func (s *Store) TurnTwoStepOff(ctx context.Context, userID int64) error {
+	return s.tx(ctx, func(tx *sqlTx) error {
+		res, err := tx.exec(ctx, "UPDATE users SET two_step_on = FALSE WHERE id = ?", userID)
+		if err != nil {
+			return fmt.Errorf("turn off 2SV: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return twostep.ErrNotFound
+		}
+		for _, q := range []string{
+			"DELETE FROM methods WHERE user_id = ?",
+			"DELETE FROM codes WHERE user_id = ?",
+			"DELETE FROM recovery_codes WHERE user_id = ?",
+		} {
+			if _, err := tx.exec(ctx, q, userID); err != nil {
+				return fmt.Errorf("turn off 2SV: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// UseGraceLogin spends one grace login with a single conditional update.
+func (s *Store) UseGraceLogin(ctx context.Context, userID int64, limit int) (int, bool, error) {
+	var used int
+	err := s.writeRow(ctx, `UPDATE users SET grace_logins_used = grace_logins_used + 1
+		WHERE id = ? AND grace_logins_used < ? RETURNING grace_logins_used`, userID, limit).Scan(&used)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("use grace login: %w", err)
+	}
+	return used, true, nil
+}
+
+// SetGraceLoginsUsed sets the count of grace logins used.
+func (s *Store) SetGraceLoginsUsed(ctx context.Context, userID int64, used int) error {
+	return s.updateUser(ctx, "UPDATE users SET grace_logins_used = ? WHERE id = ?", used, userID)
+}

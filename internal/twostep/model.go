@@ -1,0 +1,131 @@
+package twostep
+
+import "time"
+
+// Role is what a user may do.
+type Role string
+
+// Roles.
+const (
+	RoleProvider Role = "provider"
+	RoleAdmin    Role = "admin"
+	RoleStaff    Role = "staff" // account manager: vendor staff, not tied to a center
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return r == RoleProvider || r == RoleAdmin || r == RoleStaff }
+
+// MethodType is a kind of verified method.
+type MethodType string
+
+// Method types (R3). Recovery is accepted at sign-in only (B1).
+const (
+	MethodTOTP     MethodType = "totp"
+	MethodPhone    MethodType = "phone"
+	MethodEmail    MethodType = "email"
+	MethodRecovery MethodType = "recovery"
+)
+
+// AllMethodTypes lists the types a user can add, in display order.
+var AllMethodTypes = []MethodType{MethodTOTP, MethodPhone, MethodEmail}
+
+// Valid reports whether t is a type that can be added.
+func (t MethodType) Valid() bool { return t == MethodTOTP || t == MethodPhone || t == MethodEmail }
+
+// Sends reports whether a code is sent for this type (phone and email).
+func (t MethodType) Sends() bool { return t == MethodPhone || t == MethodEmail }
+
+// Center is a tenant.
+type Center struct {
+	ID               int64
+	Name             string
+	TwoStepAvailable bool // R1: the beta, turned on by an account manager
+	TwoStepRequired  bool // R13
+	AllowedMethods   []MethodType
+	GraceLogins      int // R14; -1 means the portal default
+	CreatedAt        time.Time
+}
+
+// Allows reports whether users of the center may add or use a method type (B17).
+func (c *Center) Allows(t MethodType) bool {
+	if len(c.AllowedMethods) == 0 {
+		return true
+	}
+	for _, a := range c.AllowedMethods {
+		if a == t {
+			return true
+		}
+	}
+	return false
+}
+
+// User is a person who signs in. CenterID is 0 for account managers.
+type User struct {
+	ID              int64
+	CenterID        int64
+	Username        string
+	Email           string
+	Role            Role
+	PasswordHash    string
+	TwoStepOn       bool
+	GraceLoginsUsed int
+	CreatedAt       time.Time
+}
+
+// Method is a verified (or, while being added, pending) method of a user.
+type Method struct {
+	UserID     int64
+	Type       MethodType
+	Label      string // TOTP: the username used in the app; phone: E.164; email: the address
+	Secret     []byte // TOTP only, encrypted
+	VerifiedAt time.Time
+	LastStep   int64 // TOTP: last accepted time step (replay guard)
+	CreatedAt  time.Time
+}
+
+// Verified reports whether the method finished its setup.
+func (m *Method) Verified() bool { return !m.VerifiedAt.IsZero() }
+
+// SessionState is where a session stands in sign-in.
+type SessionState string
+
+// Session states (CONTRACT.md).
+const (
+	StateSignedIn       SessionState = "signed_in"
+	StateTwoStep        SessionState = "two_step"
+	StateSetupSuggested SessionState = "setup_suggested"
+	StateSetupRequired  SessionState = "setup_required"
+)
+
+// Session is a signed-in (or signing-in) browser or API client.
+// Its id is never stored; IDHash is SHA-256 of it.
+type Session struct {
+	IDHash     []byte
+	UserID     int64
+	State      SessionState
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	AuthAt     time.Time // last time the password was checked
+	IP         string
+	UserAgent  string
+	Selected   MethodType // second-step method chosen at sign-in
+}
+
+// Client describes who is calling: the client address (after trusted proxies) and browser.
+type Client struct {
+	IP        string
+	UserAgent string
+}
+
+// AuditEvent is one row of the audit log (B6). It never holds a code, password or secret.
+type AuditEvent struct {
+	ID        int64
+	At        time.Time
+	CenterID  int64
+	Actor     string
+	Action    string
+	Target    string
+	IP        string
+	UserAgent string
+	Detail    string
+}

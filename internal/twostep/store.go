@@ -1,0 +1,179 @@
+package twostep
+
+import (
+	"context"
+	"time"
+)
+
+// Store is what the domain needs of the database. Implementations must make each
+// method atomic; the methods that consume or count (ConsumeCode, AcceptTOTPStep,
+// UseGraceLogin, HitThrottle, RecordSecondStepFailure, UseRecoveryCode) must do so
+// with a single conditional write so that concurrent callers, on any number of
+// server instances, cannot both succeed.
+type Store interface {
+	CenterStore
+	UserStore
+	SessionStore
+	MethodStore
+	CodeStore
+	GuardStore
+	AuditStore
+}
+
+// CenterStore keeps centers.
+type CenterStore interface {
+	CreateCenter(ctx context.Context, c *Center) error // ErrDuplicate for a taken name
+	CenterByID(ctx context.Context, id int64) (*Center, error)
+	CenterByName(ctx context.Context, name string) (*Center, error)
+	ListCenters(ctx context.Context) ([]Center, error)
+	UpdateCenter(ctx context.Context, c *Center) error
+}
+
+// UserStore keeps users.
+type UserStore interface {
+	CreateUser(ctx context.Context, u *User) error // ErrDuplicate for a taken username
+	UserByID(ctx context.Context, id int64) (*User, error)
+	UserByUsername(ctx context.Context, username string) (*User, error)
+	ListUsers(ctx context.Context, centerID int64) ([]User, error)
+	CountUsers(ctx context.Context) (int, error)
+	SetPasswordHash(ctx context.Context, userID int64, hash string) error
+	SetTwoStepOn(ctx context.Context, userID int64, on bool) error
+	// TurnTwoStepOff sets two_step_on false and deletes every method and recovery code.
+	TurnTwoStepOff(ctx context.Context, userID int64) error
+	// UseGraceLogin spends one grace login if fewer than limit are used and returns
+	// how many are used now; ok is false when none was left.
+	UseGraceLogin(ctx context.Context, userID int64, limit int) (used int, ok bool, err error)
+	SetGraceLoginsUsed(ctx context.Context, userID int64, used int) error
+}
+
+// SessionStore keeps sessions by the hash of their id.
+type SessionStore interface {
+	CreateSession(ctx context.Context, s *Session) error
+	SessionByHash(ctx context.Context, idHash []byte) (*Session, error)
+	TouchSession(ctx context.Context, idHash []byte, at time.Time) error
+	UpdateSession(ctx context.Context, s *Session) error
+	DeleteSession(ctx context.Context, idHash []byte) error
+	// DeleteUserSessions ends every session of the user except keep (which may be nil).
+	DeleteUserSessions(ctx context.Context, userID int64, keep []byte) error
+	ListSessions(ctx context.Context, userID int64) ([]Session, error)
+	DeleteExpiredSessions(ctx context.Context, idleBefore, createdBefore time.Time) (int64, error)
+}
+
+// MethodStore keeps verified methods and methods being added.
+type MethodStore interface {
+	Methods(ctx context.Context, userID int64) ([]Method, error)
+	Method(ctx context.Context, userID int64, t MethodType) (*Method, error)
+	// StartMethod stores m as pending, replacing an earlier pending one of its type;
+	// ErrDuplicate when a verified method of that type exists.
+	StartMethod(ctx context.Context, m *Method) error
+	// CompleteMethod marks the pending method verified and, in the same transaction,
+	// turns 2SV on. For TOTP, step is recorded as the last accepted time step and the
+	// call fails with ErrNotFound unless it is newer than any earlier one.
+	CompleteMethod(ctx context.Context, userID int64, t MethodType, at time.Time, step int64) error
+	DeleteMethod(ctx context.Context, userID int64, t MethodType) error // ErrNotFound
+	// AcceptTOTPStep records step as used if it is newer than the last accepted
+	// step of the user's verified TOTP method; false means replay.
+	AcceptTOTPStep(ctx context.Context, userID int64, step int64) (bool, error)
+}
+
+// CodePurpose says what an emailed/SMS code is for.
+type CodePurpose string
+
+// Code purposes.
+const (
+	PurposeSetup CodePurpose = "setup"
+	PurposeLogin CodePurpose = "login"
+)
+
+// NewCode is a code to store together with the message that carries it.
+type NewCode struct {
+	UserID       int64
+	Purpose      CodePurpose
+	Channel      MethodType // phone or email
+	Destination  string
+	Hash         string
+	CreatedAt    time.Time
+	ExpiresAt    time.Time
+	Attempts     int
+	ResendCutoff time.Time // an earlier code created after this blocks the new one
+	Message      OutboxMessage
+}
+
+// CodeOutcome is the result of trying a code.
+type CodeOutcome int
+
+// Code outcomes.
+const (
+	CodeAccepted CodeOutcome = iota
+	CodeWrong                // wrong; AttemptsLeft tries remain (0: the code is now dead)
+	CodeExpired
+	CodeDead // used up, out of tries, or never sent
+)
+
+// CodeResult is what ConsumeCode found.
+type CodeResult struct {
+	Outcome      CodeOutcome
+	AttemptsLeft int
+	Destination  string
+}
+
+// OutboxMessage is an email or SMS waiting in the durable outbox (B9).
+type OutboxMessage struct {
+	ID        int64
+	Channel   string // "email" or "sms"
+	To        string
+	Subject   string
+	Body      string
+	HTML      string
+	UserID    int64
+	Attempts  int
+	CreatedAt time.Time
+	GiveUpAt  time.Time
+	EraseAt   time.Time
+}
+
+// Delivery states of a message, as the user sees them.
+const (
+	DeliveryQueued = "pending"
+	DeliverySent   = "sent"
+	DeliveryFailed = "failed"
+)
+
+// CodeStore keeps codes and writes their messages to the outbox.
+type CodeStore interface {
+	// IssueCode replaces the user's code for purpose and channel and queues its
+	// message, in one transaction. When the current code was created after
+	// c.ResendCutoff nothing is written and ok is false; last is that code's
+	// creation time.
+	IssueCode(ctx context.Context, c *NewCode) (ok bool, last time.Time, err error)
+	// ConsumeCode uses the code if hash matches, exactly once, or spends a try.
+	ConsumeCode(ctx context.Context, userID int64, p CodePurpose, ch MethodType, hash string, now time.Time) (CodeResult, error)
+	// CodeDelivery tells how the message of the current code fares.
+	CodeDelivery(ctx context.Context, userID int64, p CodePurpose, ch MethodType) (status string, err error)
+	// Enqueue queues a message that carries no code (security notices).
+	Enqueue(ctx context.Context, m *OutboxMessage) error
+}
+
+// GuardStore keeps counters that slow attackers down.
+type GuardStore interface {
+	// HitThrottle counts one attempt under key in a fixed window starting at
+	// now when the previous window is over, and returns the count and window start.
+	HitThrottle(ctx context.Context, key string, now time.Time, window time.Duration) (hits int, start time.Time, err error)
+	UndoThrottleHit(ctx context.Context, key string) error
+	ResetThrottle(ctx context.Context, key string) error
+	// RecordSecondStepFailure counts a failure; on reaching threshold it locks the
+	// second step until lockUntil and starts counting again.
+	RecordSecondStepFailure(ctx context.Context, userID int64, threshold int, lockUntil time.Time) (failures int, locked bool, err error)
+	ResetSecondStepFailures(ctx context.Context, userID int64) error
+	LockedUntil(ctx context.Context, userID int64) (time.Time, error)
+	ReplaceRecoveryCodes(ctx context.Context, userID int64, hashes []string) error
+	UseRecoveryCode(ctx context.Context, userID int64, hash string, at time.Time) (bool, error)
+	CountRecoveryCodes(ctx context.Context, userID int64) (int, error)
+}
+
+// AuditStore keeps the audit log.
+type AuditStore interface {
+	AddAudit(ctx context.Context, e *AuditEvent) error
+	// ListAudit returns events newest first; centerID 0 means every center.
+	ListAudit(ctx context.Context, centerID int64, limit int, beforeID int64) ([]AuditEvent, error)
+}
