@@ -70,6 +70,15 @@ func FieldError(code, field, message string) *Error {
 	return &Error{Code: code, Message: message, Field: field}
 }
 
+// withField ties err to field when it is an *Error.
+func withField(err error, field string) error {
+	var e *Error
+	if errors.As(err, &e) {
+		e.Field = field
+	}
+	return err
+}
+
 // ErrorCode returns the code of err if it is (or wraps) an *Error, else EInternal.
 func ErrorCode(err error) string {
 	var e *Error

@@ -1,0 +1,108 @@
+package twostep
+
+import (
+	"context"
+	"fmt"
+)
+
+// TwoStepView is the 2SV part of My Account.
+type TwoStepView struct {
+	Available         bool
+	On                bool
+	Required          bool
+	GraceLoginsLeft   int
+	Methods           []MethodView
+	AllowedMethods    []MethodType
+	RecoveryCodesLeft int
+	Pending           []MethodType // methods being added (no code verified yet)
+}
+
+// AccountView is My Account.
+type AccountView struct {
+	Username string
+	Email    string
+	Center   string
+	Role     Role
+	TwoStep  TwoStepView
+}
+
+// Account returns My Account for the signed-in user.
+func (s *Service) Account(ctx context.Context, a *Auth) (*AccountView, error) {
+	v := &AccountView{Username: a.User.Username, Email: a.User.Email, Role: a.User.Role}
+	if a.Center == nil {
+		return v, nil
+	}
+	v.Center = a.Center.Name
+	ts := &v.TwoStep
+	ts.Available = a.Center.TwoStepAvailable
+	if !ts.Available {
+		return v, nil // R1: no 2SV section outside the beta
+	}
+	ts.On = a.User.TwoStepOn
+	ts.Required = a.Center.TwoStepRequired
+	ts.GraceLoginsLeft = max(0, s.graceLogins(a.Center)-a.User.GraceLoginsUsed)
+	for _, t := range AllMethodTypes {
+		if a.Center.Allows(t) {
+			ts.AllowedMethods = append(ts.AllowedMethods, t)
+		}
+	}
+	all, err := s.store.Methods(ctx, a.User.ID)
+	if err != nil {
+		return nil, fmt.Errorf("account: %w", err)
+	}
+	ts.Methods = []MethodView{}
+	for _, m := range all {
+		if m.Verified() {
+			ts.Methods = append(ts.Methods, MethodView{Type: m.Type, Label: m.Label, VerifiedAt: m.VerifiedAt})
+		} else {
+			ts.Pending = append(ts.Pending, m.Type)
+		}
+	}
+	if ts.RecoveryCodesLeft, err = s.store.CountRecoveryCodes(ctx, a.User.ID); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// checkPassword re-authenticates the user (B7). Errors: invalid_credentials.
+func (s *Service) checkPassword(ctx context.Context, a *Auth, password string) error {
+	if password == "" {
+		return FieldError(EInvalidCredentials, "password", "Enter your password to confirm.")
+	}
+	ok, err := s.hasher.Verify(ctx, password, a.User.PasswordHash)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return FieldError(EInvalidCredentials, "password", "That password is not right.")
+	}
+	return nil
+}
+
+// ChangePassword replaces the user's password (B14; the current one is required)
+// and ends the user's other sessions (B15). Errors: invalid_credentials, weak_password.
+func (s *Service) ChangePassword(ctx context.Context, a *Auth, current, next string, c Client) error {
+	if err := s.checkPassword(ctx, a, current); err != nil {
+		return withField(err, "current_password")
+	}
+	if err := CheckPasswordRules(next, a.User.Username, a.User.Email); err != nil {
+		return withField(err, "new_password")
+	}
+	hash, err := s.hasher.Hash(ctx, next)
+	if err != nil {
+		return err
+	}
+	if err := s.store.SetPasswordHash(ctx, a.User.ID, hash); err != nil {
+		return err
+	}
+	a.User.PasswordHash = hash
+	if err := s.rotate(ctx, a, a.Session.State, c); err != nil {
+		return err
+	}
+	if err := s.store.DeleteUserSessions(ctx, a.User.ID, a.Session.IDHash); err != nil {
+		return err
+	}
+	s.audit(ctx, a.centerID(), a.User.Username, "password_changed", a.User.Username, c, "")
+	s.notify(ctx, a.User, c, "your password was changed", "The password of your account was changed.")
+	return nil
+}

@@ -1,0 +1,164 @@
+package twostep
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// SendLoginCode sends a sign-in code to the chosen phone or email (R11, R12).
+// Errors: method_does_not_send, no_such_method, resend_too_soon, locked.
+func (s *Service) SendLoginCode(ctx context.Context, a *Auth, t MethodType) (*CodeSent, error) {
+	m, err := s.challengeMethod(ctx, a, t)
+	if err != nil {
+		return nil, err
+	}
+	if !t.Sends() {
+		return nil, Errorf(EMethodDoesNotSend, "No code is sent for this method. Open your authenticator app for the code.")
+	}
+	if err := s.checkLock(ctx, a.User); err != nil {
+		return nil, err
+	}
+	wait := s.set.ResendLoginPhone
+	if t == MethodEmail {
+		wait = s.set.ResendLoginEmail
+	}
+	sent, err := s.issueCode(ctx, a.User, PurposeLogin, t, m.Label, wait)
+	if err != nil {
+		return nil, err
+	}
+	if a.Session.Selected != t {
+		a.Session.Selected = t
+		if err := s.store.UpdateSession(ctx, a.Session); err != nil {
+			return nil, err
+		}
+	}
+	return sent, nil
+}
+
+// challengeMethod finds the usable method t of a session waiting for its second step.
+func (s *Service) challengeMethod(ctx context.Context, a *Auth, t MethodType) (*Method, error) {
+	if a.Session.State != StateTwoStep {
+		return nil, Errorf(EConflict, "You are not signing in.")
+	}
+	if t == MethodRecovery {
+		return &Method{Type: MethodRecovery}, nil
+	}
+	if !t.Valid() {
+		return nil, FieldError(EInvalid, "method", "The method must be totp, phone, email or recovery.")
+	}
+	usable, err := s.usableMethods(ctx, a.User, a.Center)
+	if err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(usable, func(m Method) bool { return m.Type == t })
+	if i < 0 {
+		return nil, Errorf(ENoSuchMethod, "You have no such verified method.")
+	}
+	return &usable[i], nil
+}
+
+func (s *Service) checkLock(ctx context.Context, u *User) error {
+	until, err := s.store.LockedUntil(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	if now := s.clock.Now(); until.After(now) {
+		return lockedError(until.Sub(now))
+	}
+	return nil
+}
+
+func lockedError(left time.Duration) error {
+	return &Error{Code: ELocked, RetryAfter: left,
+		Message: fmt.Sprintf("Too many wrong codes. For your security, the second step is locked for %s.", humanDuration(left))}
+}
+
+// VerifyLogin checks the second step (R11, B1, B3, B4). On success the session
+// gets a new id and is signed in. Errors: invalid_code (AttemptsLeft), code_expired,
+// locked, no_such_method.
+func (s *Service) VerifyLogin(ctx context.Context, a *Auth, t MethodType, code string, c Client) error {
+	m, err := s.challengeMethod(ctx, a, t)
+	if err != nil {
+		return err
+	}
+	if err := s.checkLock(ctx, a.User); err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	var verr error
+	switch t {
+	case MethodTOTP:
+		verr = s.checkTOTP(ctx, a.User, m, code, now)
+	case MethodRecovery:
+		verr = s.useRecoveryCode(ctx, a.User, code, now)
+	default:
+		_, verr = s.consumeCode(ctx, a.User, PurposeLogin, t, code)
+	}
+	if verr != nil {
+		if ErrorCode(verr) != EInvalidCode {
+			return verr
+		}
+		return s.secondStepFailed(ctx, a, t, verr, c)
+	}
+	if err := s.store.ResetSecondStepFailures(ctx, a.User.ID); err != nil {
+		return err
+	}
+	if err := s.rotate(ctx, a, StateSignedIn, c); err != nil {
+		return err
+	}
+	s.audit(ctx, a.centerID(), a.User.Username, "second_step_ok", a.User.Username, c, string(t))
+	if t == MethodRecovery {
+		left, _ := s.store.CountRecoveryCodes(ctx, a.User.ID)
+		s.notify(ctx, a.User, c, "a recovery code was used", fmt.Sprintf("A recovery code was used to sign in to your account. %d recovery codes are left.", left))
+	}
+	return nil
+}
+
+// secondStepFailed counts a failure toward the lockout (B3) and says what is left.
+func (s *Service) secondStepFailed(ctx context.Context, a *Auth, t MethodType, verr error, c Client) error {
+	now := s.clock.Now()
+	failures, locked, err := s.store.RecordSecondStepFailure(ctx, a.User.ID, s.set.LockoutFailures, now.Add(s.set.Lockout))
+	if err != nil {
+		return err
+	}
+	s.audit(ctx, a.centerID(), a.User.Username, "second_step_failed", a.User.Username, c, string(t))
+	if locked {
+		s.audit(ctx, a.centerID(), a.User.Username, "locked", a.User.Username, c, "")
+		s.notify(ctx, a.User, c, "sign-in locked after wrong codes",
+			fmt.Sprintf("After %d wrong codes, the second step of signing in to your account is locked for %s.", s.set.LockoutFailures, humanDuration(s.set.Lockout)))
+		return lockedError(s.set.Lockout)
+	}
+	e := verr.(*Error)
+	left := s.set.LockoutFailures - failures
+	if e.AttemptsLeft == nil || *e.AttemptsLeft > left {
+		e.AttemptsLeft = &left
+	}
+	return e
+}
+
+// checkTOTP accepts a code from the authenticator app once per time step (B4).
+func (s *Service) checkTOTP(ctx context.Context, u *User, m *Method, code string, now time.Time) error {
+	wrong := FieldError(EInvalidCode, "code", "That code is not right. Enter the newest code from your app.")
+	norm, ok := NormalizeCode(code)
+	if !ok {
+		return wrong
+	}
+	raw, err := s.keys.open(m.Secret, totpAAD(u.ID))
+	if err != nil {
+		return fmt.Errorf("open totp secret: %w", err)
+	}
+	step, ok := matchTOTP(raw, norm, now)
+	if !ok {
+		return wrong
+	}
+	fresh, err := s.store.AcceptTOTPStep(ctx, u.ID, step)
+	if err != nil {
+		return err
+	}
+	if !fresh {
+		return FieldError(EInvalidCode, "code", "That code was already used. Wait for the next code in your app.")
+	}
+	return nil
+}

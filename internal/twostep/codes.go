@@ -1,0 +1,120 @@
+package twostep
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// CodeSent tells the user where a code went and when they may ask again.
+type CodeSent struct {
+	To          string // masked destination
+	ResendAfter time.Duration
+	ExpiresIn   time.Duration
+}
+
+// issueCode creates a 6-digit code, stores its keyed hash and queues the message
+// that carries it, in one transaction, unless the resend wait of this purpose and
+// channel has not passed. Errors: resend_too_soon (with RetryAfter).
+func (s *Service) issueCode(ctx context.Context, u *User, p CodePurpose, ch MethodType, dest string, wait time.Duration) (*CodeSent, error) {
+	now := s.clock.Now()
+	code := newCode(6)
+	nc := &NewCode{
+		UserID: u.ID, Purpose: p, Channel: ch, Destination: dest,
+		Hash:      s.keys.codeHash(u.ID, string(p)+"|"+string(ch), code),
+		CreatedAt: now, ExpiresAt: now.Add(s.set.CodeTTL), Attempts: s.set.CodeAttempts,
+		ResendCutoff: now.Add(-wait),
+		Message:      s.codeMessage(u, ch, dest, code, now),
+	}
+	ok, last, err := s.store.IssueCode(ctx, nc)
+	if err != nil {
+		return nil, fmt.Errorf("issue code: %w", err)
+	}
+	if !ok {
+		left := last.Add(wait).Sub(now)
+		return nil, &Error{Code: EResendTooSoon, RetryAfter: left,
+			Message: fmt.Sprintf("You can ask for a new code in %s.", humanDuration(left))}
+	}
+	return &CodeSent{To: maskLabel(Method{Type: ch, Label: dest}), ResendAfter: wait, ExpiresIn: s.set.CodeTTL}, nil
+}
+
+// codeMessage builds the SMS or email carrying code. The code is the only 6-digit
+// number in it (CONTRACT.md).
+func (s *Service) codeMessage(u *User, ch MethodType, dest, code string, now time.Time) OutboxMessage {
+	ttl := humanDuration(s.set.CodeTTL)
+	m := OutboxMessage{To: dest, UserID: u.ID, CreatedAt: now, GiveUpAt: now.Add(s.set.CodeTTL), EraseAt: now.Add(s.set.CodeTTL)}
+	if ch == MethodPhone {
+		m.Channel = "sms"
+		m.Body = fmt.Sprintf("%s verification code: %s. It works for %s. Never share it.", s.set.SiteName, code, ttl)
+		return m
+	}
+	m.Channel = "email"
+	m.Subject = s.set.SiteName + " verification code"
+	m.Body = fmt.Sprintf("Your %s verification code is:\n\n%s\n\nIt works for %s. If you did not ask for it, someone may know your password: change it and tell your administrator.\n\nNever share this code.",
+		s.set.SiteName, code, ttl)
+	m.HTML = textToHTML(m.Body)
+	return m
+}
+
+// consumeCode checks code against the user's current code for purpose and
+// channel. Errors: invalid_code (AttemptsLeft set), code_expired.
+func (s *Service) consumeCode(ctx context.Context, u *User, p CodePurpose, ch MethodType, input string) (string, error) {
+	code, ok := NormalizeCode(input)
+	if !ok {
+		return "", FieldError(EInvalidCode, "code", "Enter the 6-digit code.")
+	}
+	r, err := s.store.ConsumeCode(ctx, u.ID, p, ch, s.keys.codeHash(u.ID, string(p)+"|"+string(ch), code), s.clock.Now())
+	if err != nil {
+		return "", fmt.Errorf("check code: %w", err)
+	}
+	switch r.Outcome {
+	case CodeAccepted:
+		return r.Destination, nil
+	case CodeExpired:
+		return "", FieldError(ECodeExpired, "code", "That code has expired. Ask for a new one.")
+	case CodeWrong:
+		left := r.AttemptsLeft
+		msg := "That code is not right."
+		if left == 0 {
+			msg = "That code is not right, and it can no longer be used. Ask for a new one."
+		}
+		return "", &Error{Code: EInvalidCode, Message: msg, AttemptsLeft: &left, Field: "code"}
+	}
+	zero := 0
+	return "", &Error{Code: EInvalidCode, Message: "That code can no longer be used. Ask for a new one.", AttemptsLeft: &zero, Field: "code"}
+}
+
+// CodeDelivery tells how the message with the current code fares: pending, sent or failed.
+func (s *Service) CodeDelivery(ctx context.Context, a *Auth, p CodePurpose, ch MethodType) (string, error) {
+	st, err := s.store.CodeDelivery(ctx, a.User.ID, p, ch)
+	if err != nil {
+		return "", nil
+	}
+	return st, nil
+}
+
+// humanDuration says a duration in words: "10 minutes", "1 minute", "45 seconds".
+func humanDuration(d time.Duration) string {
+	d = d.Round(time.Second)
+	if d < time.Second {
+		d = time.Second
+	}
+	unit := func(n int64, one string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return fmt.Sprintf("%d %ss", n, one)
+	}
+	switch {
+	case d >= time.Hour && d%time.Hour == 0:
+		return unit(int64(d/time.Hour), "hour")
+	case d >= time.Minute && d%time.Minute == 0:
+		return unit(int64(d/time.Minute), "minute")
+	case d > 2*time.Minute:
+		return unit(int64((d+30*time.Second)/time.Minute), "minute")
+	}
+	return unit(int64(d/time.Second), "second")
+}
+
+// HumanDuration is humanDuration for the pages.
+func HumanDuration(d time.Duration) string { return humanDuration(d) }

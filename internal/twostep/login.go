@@ -1,0 +1,195 @@
+package twostep
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// MethodView is a verified method as shown at sign-in and on My Account.
+type MethodView struct {
+	Type       MethodType
+	Label      string // masked at sign-in, full on My Account
+	VerifiedAt time.Time
+}
+
+// LoginResult is the state after a correct password.
+type LoginResult struct {
+	*Auth
+	State     SessionState
+	Methods   []MethodView // two_step: the methods to choose from (masked)
+	Selected  MethodType   // two_step: set when exactly one method exists (R11)
+	GraceLeft int          // setup_suggested: grace logins left after this one
+}
+
+// Login checks a username and password (B3 throttling, same answer and cost for
+// unknown users) and starts a session in the state the rules call for (R4, R11, R14).
+// oldToken, if any, is ended. Errors: invalid_request, invalid_credentials, too_many_attempts.
+func (s *Service) Login(ctx context.Context, username, password, oldToken string, c Client) (*LoginResult, error) {
+	if username == "" || password == "" || len(username) > 254 || len([]rune(password)) > MaxPasswordLen {
+		return nil, Errorf(EInvalid, "Enter your username and password (at most %d characters).", MaxPasswordLen)
+	}
+	now := s.clock.Now()
+	acctKey := "acct:" + strings.ToLower(username)
+	addrKey := "addr:" + c.IP
+	if err := s.hitLimit(ctx, acctKey, s.set.LoginAccountLimit, now); err != nil {
+		return nil, err
+	}
+	if err := s.hitLimit(ctx, addrKey, s.set.LoginAddressLimit, now); err != nil {
+		s.store.UndoThrottleHit(ctx, acctKey)
+		return nil, err
+	}
+	u, err := s.store.UserByUsername(ctx, username)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("login: %w", err)
+	}
+	hash := ""
+	if u != nil {
+		hash = u.PasswordHash
+	}
+	ok, err := s.hasher.Verify(ctx, password, hash)
+	if err != nil {
+		return nil, fmt.Errorf("login: %w", err)
+	}
+	if !ok {
+		center, actor := int64(0), username
+		if u != nil {
+			center, actor = u.CenterID, u.Username
+		}
+		s.audit(ctx, center, truncate(actor, 64), "login_failed", truncate(actor, 64), c, "")
+		return nil, Errorf(EInvalidCredentials, "The username or password is not right.")
+	}
+	// A right password clears the account's count and gives back the address's try.
+	if err := s.store.ResetThrottle(ctx, acctKey); err != nil {
+		return nil, err
+	}
+	if err := s.store.UndoThrottleHit(ctx, addrKey); err != nil {
+		return nil, err
+	}
+	if oldToken != "" {
+		s.store.DeleteSession(ctx, hashToken(oldToken))
+	}
+	return s.afterPassword(ctx, u, c)
+}
+
+// hitLimit counts one password attempt under key and refuses past limit.
+func (s *Service) hitLimit(ctx context.Context, key string, limit int, now time.Time) error {
+	hits, start, err := s.store.HitThrottle(ctx, key, now, s.set.LoginWindow)
+	if err != nil {
+		return err
+	}
+	if hits > limit {
+		wait := start.Add(s.set.LoginWindow).Sub(now)
+		return &Error{Code: ETooManyAttempts, Message: "Too many sign-in attempts. Wait a while and try again.", RetryAfter: wait}
+	}
+	return nil
+}
+
+// afterPassword decides the session state for a user who gave the right password.
+func (s *Service) afterPassword(ctx context.Context, u *User, c Client) (*LoginResult, error) {
+	var center *Center
+	if u.CenterID != 0 {
+		var err error
+		if center, err = s.store.CenterByID(ctx, u.CenterID); err != nil {
+			return nil, fmt.Errorf("login center: %w", err)
+		}
+	}
+	res := &LoginResult{State: StateSignedIn}
+	usable, err := s.usableMethods(ctx, u, center)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case center == nil || !center.TwoStepAvailable:
+		// R1: no 2SV outside the beta.
+	case u.TwoStepOn && len(usable) > 0: // R4
+		res.State = StateTwoStep
+		for _, m := range usable {
+			res.Methods = append(res.Methods, MethodView{Type: m.Type, Label: maskLabel(m), VerifiedAt: m.VerifiedAt})
+		}
+		if len(usable) == 1 {
+			res.Selected = usable[0].Type
+		}
+	case center.TwoStepRequired: // R14: no usable method under the requirement
+		limit := s.graceLogins(center)
+		used, ok, err := s.store.UseGraceLogin(ctx, u.ID, limit)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			res.State, res.GraceLeft = StateSetupSuggested, limit-used
+		} else {
+			res.State = StateSetupRequired
+		}
+	}
+	a, err := s.startSession(ctx, u, res.State, res.Selected, c)
+	if err != nil {
+		return nil, fmt.Errorf("login: %w", err)
+	}
+	a.Center = center
+	res.Auth = a
+	action := "login_ok"
+	if res.State == StateTwoStep {
+		action = "login_password_ok"
+	}
+	s.audit(ctx, u.CenterID, u.Username, action, u.Username, c, string(res.State))
+	return res, nil
+}
+
+// graceLogins is the center's grace-login count (R14), or the portal default.
+func (s *Service) graceLogins(c *Center) int {
+	if c.GraceLogins >= 0 {
+		return c.GraceLogins
+	}
+	return s.set.GraceLogins
+}
+
+// usableMethods are the user's verified methods of types the center allows (B17).
+func (s *Service) usableMethods(ctx context.Context, u *User, c *Center) ([]Method, error) {
+	if c == nil || !c.TwoStepAvailable {
+		return nil, nil
+	}
+	all, err := s.store.Methods(ctx, u.ID)
+	if err != nil {
+		return nil, fmt.Errorf("methods: %w", err)
+	}
+	var out []Method
+	for _, m := range all {
+		if m.Verified() && c.Allows(m.Type) {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// LoginState re-derives what the sign-in calls need for a two_step session.
+func (s *Service) LoginState(ctx context.Context, a *Auth) (*LoginResult, error) {
+	res := &LoginResult{Auth: a, State: a.Session.State, Selected: a.Session.Selected}
+	if a.Session.State == StateTwoStep {
+		usable, err := s.usableMethods(ctx, a.User, a.Center)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range usable {
+			res.Methods = append(res.Methods, MethodView{Type: m.Type, Label: maskLabel(m), VerifiedAt: m.VerifiedAt})
+		}
+		if len(usable) == 1 {
+			res.Selected = usable[0].Type
+		}
+	}
+	if a.Session.State == StateSetupSuggested && a.Center != nil {
+		res.GraceLeft = max(0, s.graceLogins(a.Center)-a.User.GraceLoginsUsed)
+	}
+	return res, nil
+}
+
+// DismissNotice closes the setup_suggested notice (R14); the session is then signed in.
+func (s *Service) DismissNotice(ctx context.Context, a *Auth) error {
+	if a.Session.State != StateSetupSuggested {
+		return Errorf(EConflict, "There is no notice to dismiss.")
+	}
+	a.Session.State = StateSignedIn
+	return s.store.UpdateSession(ctx, a.Session)
+}

@@ -1,0 +1,289 @@
+package twostep
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// TurnOn turns 2-Step Verification on (R5). Errors: two_step_not_available.
+func (s *Service) TurnOn(ctx context.Context, a *Auth, c Client) error {
+	if err := s.requireAvailable(a); err != nil {
+		return err
+	}
+	if a.User.TwoStepOn {
+		return nil
+	}
+	if err := s.store.SetTwoStepOn(ctx, a.User.ID, true); err != nil {
+		return err
+	}
+	a.User.TwoStepOn = true
+	s.audit(ctx, a.centerID(), a.User.Username, "two_step_on", a.User.Username, c, "")
+	return nil
+}
+
+// TurnOff turns 2SV off and deletes every method and recovery code (R6), after the
+// password (B7). Errors: two_step_not_available, required_by_center, invalid_credentials.
+func (s *Service) TurnOff(ctx context.Context, a *Auth, password string, c Client) error {
+	if err := s.requireAvailable(a); err != nil {
+		return err
+	}
+	if a.Center.TwoStepRequired {
+		return Errorf(ERequiredByCenter, "Your center requires 2-Step Verification, so it cannot be turned off.")
+	}
+	if err := s.checkPassword(ctx, a, password); err != nil {
+		return err
+	}
+	if err := s.store.TurnTwoStepOff(ctx, a.User.ID); err != nil {
+		return err
+	}
+	a.User.TwoStepOn = false
+	if err := s.store.DeleteUserSessions(ctx, a.User.ID, a.Session.IDHash); err != nil {
+		return err
+	}
+	s.audit(ctx, a.centerID(), a.User.Username, "two_step_off", a.User.Username, c, "")
+	s.notify(ctx, a.User, c, "2-Step Verification was turned off", "2-Step Verification was turned off for your account, and all your verified methods were deleted.")
+	return nil
+}
+
+func (s *Service) requireAvailable(a *Auth) error {
+	if a.Center == nil || !a.Center.TwoStepAvailable {
+		return Errorf(ETwoStepNotAvailable, "2-Step Verification is not available for your center yet. Ask your account manager.")
+	}
+	return nil
+}
+
+// canAdd applies the rules for starting to add a method: the beta (R1), the
+// center's allowed types (B17), 2SV on (R5, except when setup is required), one
+// per type (R3) and recent authentication (B16).
+func (s *Service) canAdd(ctx context.Context, a *Auth, t MethodType, password string) error {
+	if err := s.requireAvailable(a); err != nil {
+		return err
+	}
+	if !a.Center.Allows(t) {
+		return Errorf(EMethodNotAllowed, "Your center does not allow this kind of verified method.")
+	}
+	if !a.User.TwoStepOn && a.Session.State != StateSetupRequired {
+		return Errorf(ETwoStepNotOn, "Turn on 2-Step Verification first.")
+	}
+	m, err := s.store.Method(ctx, a.User.ID, t)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	if m != nil && m.Verified() {
+		return Errorf(EMethodExists, "You already have this kind of verified method. Delete it first to add another.")
+	}
+	now := s.clock.Now()
+	if now.Sub(a.Session.AuthAt) <= s.set.RecentAuth {
+		return nil
+	}
+	if password == "" {
+		return FieldError(EReauthRequired, "password", "For your security, enter your password again to add a verified method.")
+	}
+	if err := s.checkPassword(ctx, a, password); err != nil {
+		return err
+	}
+	a.Session.AuthAt = now
+	return s.store.UpdateSession(ctx, a.Session)
+}
+
+// StartTOTP begins adding an authenticator app (R7): a new secret, shown once.
+// Errors: as canAdd.
+func (s *Service) StartTOTP(ctx context.Context, a *Auth, password string) (*TOTPSetup, error) {
+	if err := s.canAdd(ctx, a, MethodTOTP, password); err != nil {
+		return nil, err
+	}
+	setup, raw, err := newTOTPSetup(s.set.SiteName, a.User.Username)
+	if err != nil {
+		return nil, err
+	}
+	sealed, err := s.keys.seal(raw, totpAAD(a.User.ID))
+	if err != nil {
+		return nil, fmt.Errorf("seal totp secret: %w", err)
+	}
+	m := &Method{UserID: a.User.ID, Type: MethodTOTP, Label: a.User.Username, Secret: sealed, CreatedAt: s.clock.Now()}
+	if err := s.store.StartMethod(ctx, m); errors.Is(err, ErrDuplicate) {
+		return nil, Errorf(EMethodExists, "You already have an authenticator app.")
+	} else if err != nil {
+		return nil, err
+	}
+	return setup, nil
+}
+
+func totpAAD(userID int64) string { return fmt.Sprintf("totp:%d", userID) }
+
+// StartPhone begins adding a mobile number (R8): both entries must match; a code
+// is sent by SMS. Errors: invalid_phone, mismatch, resend_too_soon, and as canAdd.
+func (s *Service) StartPhone(ctx context.Context, a *Auth, phone, confirm, password string) (*CodeSent, error) {
+	if err := s.canAdd(ctx, a, MethodPhone, password); err != nil {
+		return nil, err
+	}
+	num, err := ParsePhone(phone, s.set.SMSCountries)
+	if err != nil {
+		return nil, err
+	}
+	if again, err := ParsePhone(confirm, s.set.SMSCountries); err != nil || again != num {
+		return nil, FieldError(EMismatch, "confirm_phone", "The two phone numbers do not match.")
+	}
+	return s.startSending(ctx, a, MethodPhone, num)
+}
+
+// StartEmail begins adding an email address (R9). Errors: invalid_email, mismatch,
+// resend_too_soon, and as canAdd.
+func (s *Service) StartEmail(ctx context.Context, a *Auth, email, confirm, password string) (*CodeSent, error) {
+	if err := s.canAdd(ctx, a, MethodEmail, password); err != nil {
+		return nil, err
+	}
+	addr, ok := ParseEmail(email)
+	if !ok {
+		return nil, FieldError(EInvalidEmail, "email", "Enter one email address, such as name@example.org.")
+	}
+	if again, ok := ParseEmail(confirm); !ok || again != addr {
+		return nil, FieldError(EMismatch, "confirm_email", "The two email addresses do not match.")
+	}
+	return s.startSending(ctx, a, MethodEmail, addr)
+}
+
+// startSending sends the setup code first (so a refused resend changes nothing),
+// then records the method as pending.
+func (s *Service) startSending(ctx context.Context, a *Auth, t MethodType, dest string) (*CodeSent, error) {
+	sent, err := s.issueCode(ctx, a.User, PurposeSetup, t, dest, s.set.ResendSetup)
+	if err != nil {
+		return nil, err
+	}
+	m := &Method{UserID: a.User.ID, Type: t, Label: dest, CreatedAt: s.clock.Now()}
+	if err := s.store.StartMethod(ctx, m); errors.Is(err, ErrDuplicate) {
+		return nil, Errorf(EMethodExists, "You already have this kind of verified method.")
+	} else if err != nil {
+		return nil, err
+	}
+	return sent, nil
+}
+
+// ResendSetupCode sends a new code to the number or address being added, after
+// the setup resend wait (R8, R9). Errors: no_pending_setup, resend_too_soon.
+func (s *Service) ResendSetupCode(ctx context.Context, a *Auth, t MethodType) (*CodeSent, error) {
+	m, err := s.pending(ctx, a, t)
+	if err != nil {
+		return nil, err
+	}
+	return s.issueCode(ctx, a.User, PurposeSetup, t, m.Label, s.set.ResendSetup)
+}
+
+func (s *Service) pending(ctx context.Context, a *Auth, t MethodType) (*Method, error) {
+	if err := s.requireAvailable(a); err != nil {
+		return nil, err
+	}
+	m, err := s.store.Method(ctx, a.User.ID, t)
+	if errors.Is(err, ErrNotFound) || (err == nil && m.Verified()) {
+		return nil, Errorf(ENoPendingSetup, "Start adding this method first.")
+	}
+	return m, err
+}
+
+// VerifySetup completes adding a method with the code the user entered (R7–R9):
+// 2SV is on from then, other sessions end (B15) and the user is notified (B5).
+// In setup_required the sign-in completes (R14). Errors: invalid_code,
+// code_expired, no_pending_setup.
+func (s *Service) VerifySetup(ctx context.Context, a *Auth, t MethodType, code string, c Client) (*MethodView, error) {
+	m, err := s.pending(ctx, a, t)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	var step int64
+	if t == MethodTOTP {
+		raw, err := s.keys.open(m.Secret, totpAAD(a.User.ID))
+		if err != nil {
+			return nil, fmt.Errorf("open totp secret: %w", err)
+		}
+		norm, ok := NormalizeCode(code)
+		if !ok {
+			return nil, FieldError(EInvalidCode, "code", "Enter the 6-digit code from your app.")
+		}
+		if step, ok = matchTOTP(raw, norm, now); !ok {
+			return nil, FieldError(EInvalidCode, "code", "That code is not right. Check the time on your phone and enter the newest code.")
+		}
+	} else {
+		dest, err := s.consumeCode(ctx, a.User, PurposeSetup, t, code)
+		if err != nil {
+			return nil, err
+		}
+		if dest != m.Label {
+			return nil, FieldError(EInvalidCode, "code", "That code was sent for another number or address. Ask for a new one.")
+		}
+	}
+	if err := s.store.CompleteMethod(ctx, a.User.ID, t, now, step); errors.Is(err, ErrNotFound) {
+		return nil, FieldError(EInvalidCode, "code", "That code was already used.")
+	} else if err != nil {
+		return nil, err
+	}
+	a.User.TwoStepOn = true
+	if err := s.rotate(ctx, a, StateSignedIn, c); err != nil { // privilege change; ends setup_required
+		return nil, err
+	}
+	if err := s.store.DeleteUserSessions(ctx, a.User.ID, a.Session.IDHash); err != nil {
+		return nil, err
+	}
+	s.audit(ctx, a.centerID(), a.User.Username, "method_added", a.User.Username, c, string(t))
+	s.notify(ctx, a.User, c, "a verified method was added", fmt.Sprintf("A verified method (%s: %s) was added to your account for 2-Step Verification.", methodName(t), maskLabel(*m)))
+	return &MethodView{Type: t, Label: m.Label, VerifiedAt: now}, nil
+}
+
+// DeleteMethod deletes a method after the password (R10, B7); the last one cannot
+// go while the center requires 2SV. Errors: no_such_method, last_method_required,
+// invalid_credentials.
+func (s *Service) DeleteMethod(ctx context.Context, a *Auth, t MethodType, password string, c Client) error {
+	if err := s.requireAvailable(a); err != nil {
+		return err
+	}
+	all, err := s.store.Methods(ctx, a.User.ID)
+	if err != nil {
+		return err
+	}
+	var target *Method
+	verified := 0
+	for i := range all {
+		if all[i].Verified() {
+			verified++
+		}
+		if all[i].Type == t {
+			target = &all[i]
+		}
+	}
+	if target == nil {
+		return Errorf(ENoSuchMethod, "You have no such method.")
+	}
+	if target.Verified() && verified == 1 && a.Center.TwoStepRequired {
+		return Errorf(ELastMethodRequired, "Your center requires 2-Step Verification, so your last verified method cannot be deleted. Add another one first.")
+	}
+	if err := s.checkPassword(ctx, a, password); err != nil {
+		return err
+	}
+	if err := s.store.DeleteMethod(ctx, a.User.ID, t); errors.Is(err, ErrNotFound) {
+		return Errorf(ENoSuchMethod, "You have no such method.")
+	} else if err != nil {
+		return err
+	}
+	if !target.Verified() {
+		return nil // abandoning a setup is no security event
+	}
+	if err := s.store.DeleteUserSessions(ctx, a.User.ID, a.Session.IDHash); err != nil {
+		return err
+	}
+	s.audit(ctx, a.centerID(), a.User.Username, "method_deleted", a.User.Username, c, string(t))
+	s.notify(ctx, a.User, c, "a verified method was deleted", fmt.Sprintf("A verified method (%s: %s) was deleted from your account.", methodName(t), maskLabel(*target)))
+	return nil
+}
+
+func methodName(t MethodType) string {
+	switch t {
+	case MethodTOTP:
+		return "authenticator app"
+	case MethodPhone:
+		return "mobile phone"
+	case MethodEmail:
+		return "email address"
+	}
+	return "recovery code"
+}

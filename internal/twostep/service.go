@@ -1,0 +1,110 @@
+package twostep
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Settings are the rule numbers of PRODUCT.md, all configurable.
+type Settings struct {
+	SiteName          string
+	PublicURL         string
+	CodeTTL           time.Duration
+	ResendSetup       time.Duration
+	ResendLoginPhone  time.Duration
+	ResendLoginEmail  time.Duration
+	CodeAttempts      int
+	LockoutFailures   int
+	Lockout           time.Duration
+	GraceLogins       int
+	SessionIdle       time.Duration
+	SessionAbsolute   time.Duration
+	RecentAuth        time.Duration
+	LoginAccountLimit int
+	LoginAddressLimit int
+	LoginWindow       time.Duration
+	SMSCountries      []int
+	// NoticeGiveUp bounds how long the outbox retries a message without a code.
+	NoticeGiveUp time.Duration
+}
+
+// DefaultSettings returns PRODUCT.md's defaults.
+func DefaultSettings() Settings {
+	return Settings{
+		SiteName: "Provider Portal", PublicURL: "http://127.0.0.1:8080",
+		CodeTTL: 10 * time.Minute, ResendSetup: time.Minute, ResendLoginPhone: time.Minute, ResendLoginEmail: 5 * time.Minute,
+		CodeAttempts: 5, LockoutFailures: 10, Lockout: 15 * time.Minute, GraceLogins: 3,
+		SessionIdle: 30 * time.Minute, SessionAbsolute: 12 * time.Hour, RecentAuth: 15 * time.Minute,
+		LoginAccountLimit: 10, LoginAddressLimit: 100, LoginWindow: 15 * time.Minute,
+		SMSCountries: []int{1}, NoticeGiveUp: 24 * time.Hour,
+	}
+}
+
+// Service carries out every rule of the portal. The web pages, the JSON API and
+// the CLI are thin skins over its methods.
+type Service struct {
+	store  Store
+	hasher *Hasher
+	keys   Keys
+	set    Settings
+	clock  Clock
+	log    *slog.Logger
+}
+
+// New returns a Service.
+func New(store Store, hasher *Hasher, keys Keys, set Settings, clock Clock, log *slog.Logger) *Service {
+	if clock == nil {
+		clock = SystemClock{}
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{store: store, hasher: hasher, keys: keys, set: set, clock: clock, log: log}
+}
+
+// Settings returns the service's settings.
+func (s *Service) Settings() Settings { return s.set }
+
+// Now returns the service clock's time.
+func (s *Service) Now() time.Time { return s.clock.Now() }
+
+// audit appends an event; a failure is logged, never shown, and never blocks the
+// user's action (the action itself already happened).
+func (s *Service) audit(ctx context.Context, centerID int64, actor, action, target string, c Client, detail string) {
+	e := &AuditEvent{At: s.clock.Now(), CenterID: centerID, Actor: actor, Action: action, Target: target, IP: c.IP, UserAgent: truncate(c.UserAgent, 256), Detail: detail}
+	if err := s.store.AddAudit(ctx, e); err != nil {
+		s.log.ErrorContext(ctx, "audit event lost", "action", action, "err", err)
+	}
+}
+
+// notify emails a security notice to the user's account address (B5).
+func (s *Service) notify(ctx context.Context, u *User, c Client, subject, what string) {
+	if u.Email == "" {
+		return
+	}
+	now := s.clock.Now()
+	body := fmt.Sprintf("Hello %s,\n\n%s\n\nWhen: %s\nFrom address: %s\nBrowser: %s\n\nIf this was not you, sign in and change your password, or contact your center's administrator.\n\n— %s",
+		u.Username, what, now.UTC().Format("2 Jan 2006 15:04 MST"), orUnknown(c.IP), orUnknown(truncate(c.UserAgent, 120)), s.set.SiteName)
+	m := &OutboxMessage{Channel: "email", To: u.Email, Subject: s.set.SiteName + ": " + subject, Body: body, HTML: textToHTML(body),
+		UserID: u.ID, CreatedAt: now, GiveUpAt: now.Add(s.set.NoticeGiveUp), EraseAt: now.Add(s.set.NoticeGiveUp)}
+	if err := s.store.Enqueue(ctx, m); err != nil {
+		s.log.ErrorContext(ctx, "security notice not queued", "user_id", u.ID, "err", err)
+	}
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) > n {
+		return string(r[:n])
+	}
+	return s
+}
