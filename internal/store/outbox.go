@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/providerportal/portal/internal/twostep"
@@ -55,6 +57,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, owner string, now time.Time, le
 		m.CreatedAt, m.GiveUpAt, m.EraseAt = fromMS(created), fromMS(giveUp), fromMS(erase)
 		out = append(out, m)
 	}
+	slices.SortFunc(out, func(a, b twostep.OutboxMessage) int { return cmp.Compare(a.ID, b.ID) })
 	return out, rows.Err()
 }
 

@@ -81,4 +81,3 @@ func TOTPCode(secretB32 string, t time.Time) string {
 	}
 	return c
 }
-
