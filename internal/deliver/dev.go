@@ -22,7 +22,9 @@ type Dev struct {
 }
 
 // NewDev returns the dev outbox sender.
-func NewDev(k DevKeeper, clock twostep.Clock, log *slog.Logger) *Dev { return &Dev{keeper: k, clock: clock, log: log} }
+func NewDev(k DevKeeper, clock twostep.Clock, log *slog.Logger) *Dev {
+	return &Dev{keeper: k, clock: clock, log: log}
+}
 
 // Send keeps the message.
 func (d *Dev) Send(ctx context.Context, m twostep.OutboxMessage) error {

@@ -95,13 +95,21 @@ func (s *Store) ConsumeCode(ctx context.Context, userID int64, p twostep.CodePur
 	return r, nil
 }
 
-// CodeDelivery returns the delivery status of the current code's message.
-func (s *Store) CodeDelivery(ctx context.Context, userID int64, p twostep.CodePurpose, ch twostep.MethodType) (string, error) {
-	var status string
-	err := s.queryRow(ctx, `SELECT o.status FROM codes c JOIN outbox o ON o.id = c.outbox_id
-		WHERE c.user_id = ? AND c.purpose = ? AND c.channel = ?`, userID, string(p), string(ch)).Scan(&status)
+// CodeInfo describes the current code of a user for a purpose and channel.
+func (s *Store) CodeInfo(ctx context.Context, userID int64, p twostep.CodePurpose, ch twostep.MethodType) (*twostep.CodeInfo, error) {
+	var ci twostep.CodeInfo
+	var created, expires int64
+	var consumed sql.NullInt64
+	var attempts int
+	var status sql.NullString
+	err := s.queryRow(ctx, `SELECT c.destination, c.created_at, c.expires_at, c.consumed_at, c.attempts_left, o.status
+		FROM codes c LEFT JOIN outbox o ON o.id = c.outbox_id
+		WHERE c.user_id = ? AND c.purpose = ? AND c.channel = ?`, userID, string(p), string(ch)).Scan(&ci.Destination, &created, &expires, &consumed, &attempts, &status)
 	if err != nil {
-		return "", notFound(err)
+		return nil, notFound(err)
 	}
-	return status, nil
+	ci.CreatedAt, ci.ExpiresAt = fromMS(created), fromMS(expires)
+	ci.Usable = !consumed.Valid && attempts > 0
+	ci.Delivery = status.String
+	return &ci, nil
 }

@@ -285,8 +285,9 @@ func TestCodesCooldownTriesAndSingleUse(t *testing.T) {
 		if r := try("h4"); r.Outcome != twostep.CodeExpired {
 			t.Fatalf("expired: %+v", r)
 		}
-		if st, err := s.CodeDelivery(ctx, u.ID, twostep.PurposeLogin, twostep.MethodPhone); err != nil || st != twostep.DeliveryQueued {
-			t.Fatalf("delivery: %q %v", st, err)
+		ci, err := s.CodeInfo(ctx, u.ID, twostep.PurposeLogin, twostep.MethodPhone)
+		if err != nil || ci.Delivery != twostep.DeliveryQueued || !ci.ExpiresAt.Equal(t0.Add(13*time.Minute)) || ci.Destination != "+12015550123" {
+			t.Fatalf("code info: %+v %v", ci, err)
 		}
 	})
 }

@@ -146,3 +146,23 @@ func (s *Store) UseGraceLogin(ctx context.Context, userID int64, limit int) (int
 func (s *Store) SetGraceLoginsUsed(ctx context.Context, userID int64, used int) error {
 	return s.updateUser(ctx, "UPDATE users SET grace_logins_used = ? WHERE id = ?", used, userID)
 }
+
+// MethodTypesByCenter returns the verified method types of each user of a center.
+func (s *Store) MethodTypesByCenter(ctx context.Context, centerID int64) (map[int64][]twostep.MethodType, error) {
+	rows, err := s.query(ctx, `SELECT m.user_id, m.type FROM methods m JOIN users u ON u.id = m.user_id
+		WHERE u.center_id = ? AND m.verified_at IS NOT NULL`, centerID)
+	if err != nil {
+		return nil, fmt.Errorf("center methods: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64][]twostep.MethodType{}
+	for rows.Next() {
+		var id int64
+		var t string
+		if err := rows.Scan(&id, &t); err != nil {
+			return nil, err
+		}
+		out[id] = append(out[id], twostep.MethodType(t))
+	}
+	return out, rows.Err()
+}

@@ -37,6 +37,20 @@ func (s *Service) SendLoginCode(ctx context.Context, a *Auth, t MethodType) (*Co
 	return sent, nil
 }
 
+// SelectMethod records the method chosen at sign-in without sending anything
+// (authenticator app, recovery code, or a phone/email whose code already came).
+// Errors: no_such_method.
+func (s *Service) SelectMethod(ctx context.Context, a *Auth, t MethodType) error {
+	if _, err := s.challengeMethod(ctx, a, t); err != nil {
+		return err
+	}
+	if a.Session.Selected == t {
+		return nil
+	}
+	a.Session.Selected = t
+	return s.store.UpdateSession(ctx, a.Session)
+}
+
 // challengeMethod finds the usable method t of a session waiting for its second step.
 func (s *Service) challengeMethod(ctx context.Context, a *Auth, t MethodType) (*Method, error) {
 	if a.Session.State != StateTwoStep {

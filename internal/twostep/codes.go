@@ -2,6 +2,7 @@ package twostep
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -84,13 +85,36 @@ func (s *Service) consumeCode(ctx context.Context, u *User, p CodePurpose, ch Me
 	return "", &Error{Code: EInvalidCode, Message: "That code can no longer be used. Ask for a new one.", AttemptsLeft: &zero, Field: "code"}
 }
 
-// CodeDelivery tells how the message with the current code fares: pending, sent or failed.
-func (s *Service) CodeDelivery(ctx context.Context, a *Auth, p CodePurpose, ch MethodType) (string, error) {
-	st, err := s.store.CodeDelivery(ctx, a.User.ID, p, ch)
-	if err != nil {
-		return "", nil
+// CodeStatus is what the pages show about the current code.
+type CodeStatus struct {
+	To        string        // masked destination
+	ResendIn  time.Duration // 0: a new code may be requested now
+	ExpiresIn time.Duration // 0: expired
+	Usable    bool
+	Delivery  string // DeliveryQueued, DeliverySent or DeliveryFailed
+}
+
+// CodeStatus tells where the current code went, when a new one may be requested
+// and how its delivery fares (B9: a failed delivery is shown to the user).
+// It returns nil when no code was sent.
+func (s *Service) CodeStatus(ctx context.Context, a *Auth, p CodePurpose, ch MethodType) (*CodeStatus, error) {
+	ci, err := s.store.CodeInfo(ctx, a.User.ID, p, ch)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
 	}
-	return st, nil
+	if err != nil {
+		return nil, err
+	}
+	wait := s.set.ResendSetup
+	if p == PurposeLogin {
+		wait = s.set.ResendLoginPhone
+		if ch == MethodEmail {
+			wait = s.set.ResendLoginEmail
+		}
+	}
+	now := s.clock.Now()
+	return &CodeStatus{To: maskLabel(Method{Type: ch, Label: ci.Destination}), ResendIn: max(0, ci.CreatedAt.Add(wait).Sub(now)),
+		ExpiresIn: max(0, ci.ExpiresAt.Sub(now)), Usable: ci.Usable, Delivery: ci.Delivery}, nil
 }
 
 // humanDuration says a duration in words: "10 minutes", "1 minute", "45 seconds".

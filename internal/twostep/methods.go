@@ -87,6 +87,11 @@ func (s *Service) canAdd(ctx context.Context, a *Auth, t MethodType, password st
 	return s.store.UpdateSession(ctx, a.Session)
 }
 
+// NeedsReauth reports whether starting to add a method will ask for the password (B16).
+func (s *Service) NeedsReauth(a *Auth) bool {
+	return s.clock.Now().Sub(a.Session.AuthAt) > s.set.RecentAuth
+}
+
 // StartTOTP begins adding an authenticator app (R7): a new secret, shown once.
 // Errors: as canAdd.
 func (s *Service) StartTOTP(ctx context.Context, a *Auth, password string) (*TOTPSetup, error) {
@@ -108,6 +113,20 @@ func (s *Service) StartTOTP(ctx context.Context, a *Auth, password string) (*TOT
 		return nil, err
 	}
 	return setup, nil
+}
+
+// PendingTOTP shows again the QR code and key of an authenticator app being added
+// (after a mistyped code), without making a new secret. Errors: no_pending_setup.
+func (s *Service) PendingTOTP(ctx context.Context, a *Auth) (*TOTPSetup, error) {
+	m, err := s.pending(ctx, a, MethodTOTP)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := s.keys.open(m.Secret, totpAAD(a.User.ID))
+	if err != nil {
+		return nil, fmt.Errorf("open totp secret: %w", err)
+	}
+	return totpSetupFor(s.set.SiteName, a.User.Username, raw)
 }
 
 func totpAAD(userID int64) string { return fmt.Sprintf("totp:%d", userID) }

@@ -44,6 +44,8 @@ type UserStore interface {
 	// how many are used now; ok is false when none was left.
 	UseGraceLogin(ctx context.Context, userID int64, limit int) (used int, ok bool, err error)
 	SetGraceLoginsUsed(ctx context.Context, userID int64, used int) error
+	// MethodTypesByCenter returns the verified method types of each user of a center.
+	MethodTypesByCenter(ctx context.Context, centerID int64) (map[int64][]MethodType, error)
 }
 
 // SessionStore keeps sessions by the hash of their id.
@@ -139,6 +141,15 @@ const (
 	DeliveryFailed = "failed"
 )
 
+// CodeInfo is what the pages may know of a code (never the code).
+type CodeInfo struct {
+	Destination string
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+	Usable      bool
+	Delivery    string // DeliveryQueued, DeliverySent or DeliveryFailed
+}
+
 // CodeStore keeps codes and writes their messages to the outbox.
 type CodeStore interface {
 	// IssueCode replaces the user's code for purpose and channel and queues its
@@ -148,8 +159,9 @@ type CodeStore interface {
 	IssueCode(ctx context.Context, c *NewCode) (ok bool, last time.Time, err error)
 	// ConsumeCode uses the code if hash matches, exactly once, or spends a try.
 	ConsumeCode(ctx context.Context, userID int64, p CodePurpose, ch MethodType, hash string, now time.Time) (CodeResult, error)
-	// CodeDelivery tells how the message of the current code fares.
-	CodeDelivery(ctx context.Context, userID int64, p CodePurpose, ch MethodType) (status string, err error)
+	// CodeInfo describes the current code: when it was made, when it expires,
+	// whether it is still usable and how its message fares. ErrNotFound if none.
+	CodeInfo(ctx context.Context, userID int64, p CodePurpose, ch MethodType) (*CodeInfo, error)
 	// Enqueue queues a message that carries no code (security notices).
 	Enqueue(ctx context.Context, m *OutboxMessage) error
 }

@@ -44,16 +44,21 @@ func (t *TOTPSetup) GroupedSecret() string {
 func newTOTPSetup(issuer, account string) (*TOTPSetup, []byte, error) {
 	raw := make([]byte, totpSecretSize)
 	rand.Read(raw)
+	setup, err := totpSetupFor(issuer, account, raw)
+	return setup, raw, err
+}
+
+func totpSetupFor(issuer, account string, raw []byte) (*TOTPSetup, error) {
 	key, err := totp.Generate(totp.GenerateOpts{Issuer: issuer, AccountName: account, Period: totpPeriod,
 		SecretSize: totpSecretSize, Secret: raw, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
 	if err != nil {
-		return nil, nil, fmt.Errorf("totp key: %w", err)
+		return nil, fmt.Errorf("totp key: %w", err)
 	}
 	png, err := qrcode.Encode(key.URL(), qrcode.Medium, 256)
 	if err != nil {
-		return nil, nil, fmt.Errorf("qr code: %w", err)
+		return nil, fmt.Errorf("qr code: %w", err)
 	}
-	return &TOTPSetup{Secret: key.Secret(), URI: key.URL(), QRPNG: png, AccountTag: account}, raw, nil
+	return &TOTPSetup{Secret: key.Secret(), URI: key.URL(), QRPNG: png, AccountTag: account}, nil
 }
 
 // matchTOTP returns the time step whose code equals code, within ±1 step of now.

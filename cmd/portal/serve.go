@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/providerportal/portal/internal/config"
+	"github.com/providerportal/portal/internal/deliver"
+	"github.com/providerportal/portal/internal/twostep"
+	"github.com/providerportal/portal/internal/web"
+)
+
+// serve runs the portal until ctx ends, then shuts down gracefully: it stops
+// accepting, drains requests, hands back outbox leases and closes the database.
+func (e *env) serve(ctx context.Context, args []string) error {
+	var demo bool
+	cfg, pos, err := e.loadConfig("serve", args, func(fs *flag.FlagSet) {
+		fs.BoolVar(&demo, "demo", false, "create a demo center with 2SV available and a few users")
+	})
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageError("serve takes no arguments, got %q", pos[0])
+	}
+	log := slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if cfg.Argon2.Weak() {
+		log.Warn("WARNING: PORTAL_ARGON2 is below OWASP's minimum (m=19456,t=2,p=1). Passwords are weakly protected. Use this only for load tests.", "argon2", cfg.Argon2.String())
+	}
+	a, err := e.open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := e.bootstrap(ctx, a, demo); err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	instance, _ := os.Hostname()
+	instance += "/" + ln.Addr().String()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	labelled := prometheus.WrapRegistererWith(prometheus.Labels{"instance": instance}, reg)
+
+	dispatcher := deliver.NewDispatcher(a.store, e.senders(cfg, a, log), twostep.SystemClock{}, deliver.Options{}, log, labelled)
+	srv := web.New(a.svc, a.store, a.store, web.Options{SiteName: cfg.SiteName, Secure: cfg.Secure(), TrustedProxies: cfg.TrustedProxies,
+		DevOutbox: cfg.DevOutbox, Instance: instance}, log, labelled, reg, dispatcher.Wake)
+	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Go(func() { dispatcher.Run(bg) })
+	wg.Go(func() { sweepSessions(bg, a.svc, log) })
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- httpSrv.Serve(ln) }()
+	fmt.Fprintf(e.stdout, "Provider Portal listening on http://%s (public URL %s, database %s)\n", ln.Addr(), cfg.PublicURL, redact(cfg.Database))
+	log.Info("serving", "addr", ln.Addr().String(), "public_url", cfg.PublicURL, "instance", instance, "dev_outbox", cfg.DevOutbox)
+
+	select {
+	case err = <-serveErr:
+	case <-ctx.Done():
+		log.Info("shutting down")
+		shut, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err = httpSrv.Shutdown(shut)
+		cancel()
+	}
+	stopBG()
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	log.Info("stopped")
+	return err
+}
+
+// senders picks each channel's sender: the configured provider, else the dev outbox.
+func (e *env) senders(cfg *config.Config, a *app, log *slog.Logger) map[string]deliver.Sender {
+	senders := map[string]deliver.Sender{}
+	dev := deliver.NewDev(a.store, twostep.SystemClock{}, log)
+	if cfg.SMTPURL != "" {
+		smtpCfg, _ := config.ParseSMTPURL(cfg.SMTPURL)
+		senders["email"] = deliver.NewSMTP(smtpCfg, cfg.MailFrom)
+	} else if cfg.DevOutbox {
+		senders["email"] = dev
+	}
+	if cfg.SMSURL != "" {
+		smsCfg, _ := config.ParseSMSURL(cfg.SMSURL)
+		senders["sms"] = deliver.NewSMS(smsCfg, cfg.SMSWebhookSecret)
+	} else if cfg.DevOutbox {
+		senders["sms"] = dev
+	}
+	return senders
+}
+
+func sweepSessions(ctx context.Context, svc *twostep.Service, log *slog.Logger) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		if n, err := svc.SweepSessions(ctx); err != nil && ctx.Err() == nil {
+			log.Error("sweep sessions", "err", err)
+		} else if n > 0 {
+			log.Info("expired sessions removed", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,196 @@
+package twostep
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// adminCenter returns the center an actor administers: an admin's own center, or
+// any center for an account manager. Errors: forbidden, not_found.
+func (s *Service) adminCenter(ctx context.Context, actor *User, centerID int64) (*Center, error) {
+	switch {
+	case actor.Role == RoleAdmin && (centerID == 0 || centerID == actor.CenterID):
+		centerID = actor.CenterID
+	case actor.Role == RoleStaff && centerID != 0:
+	case actor.Role == RoleAdmin:
+		return nil, Errorf(ENotFound, "No such center.")
+	default:
+		return nil, Errorf(EForbidden, "Only center administrators may do this.")
+	}
+	c, err := s.store.CenterByID(ctx, centerID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, Errorf(ENotFound, "No such center.")
+	}
+	return c, err
+}
+
+// Policy is a change to a center's 2SV policy; nil fields stay as they are.
+type Policy struct {
+	TwoStepRequired *bool
+	AllowedMethods  []MethodType // nil: unchanged; empty is refused
+	GraceLogins     *int
+}
+
+// SetPolicy changes a center's 2SV requirement (R13), allowed method types (B17)
+// and grace-login count (R14). Errors: two_step_not_available (requiring 2SV
+// outside the beta), invalid_request, forbidden, not_found.
+func (s *Service) SetPolicy(ctx context.Context, actor *User, centerID int64, p Policy, c Client) (*Center, error) {
+	ctr, err := s.adminCenter(ctx, actor, centerID)
+	if err != nil {
+		return nil, err
+	}
+	var changes []string
+	if p.AllowedMethods != nil {
+		if len(p.AllowedMethods) == 0 {
+			return nil, FieldError(EInvalid, "allowed_methods", "Allow at least one kind of verified method.")
+		}
+		var allowed []MethodType
+		for _, t := range AllMethodTypes { // keep display order, drop duplicates
+			if slices.Contains(p.AllowedMethods, t) {
+				allowed = append(allowed, t)
+			}
+		}
+		for _, t := range p.AllowedMethods {
+			if !t.Valid() {
+				return nil, FieldError(EInvalid, "allowed_methods", fmt.Sprintf("Unknown method type %q (use totp, phone, email).", t))
+			}
+		}
+		ctr.AllowedMethods = allowed
+		changes = append(changes, "allowed_methods="+joinTypes(allowed))
+	}
+	if p.GraceLogins != nil {
+		if *p.GraceLogins < 0 || *p.GraceLogins > 100 {
+			return nil, FieldError(EInvalid, "grace_logins", "Grace logins must be a number from 0 to 100.")
+		}
+		ctr.GraceLogins = *p.GraceLogins
+		changes = append(changes, fmt.Sprintf("grace_logins=%d", *p.GraceLogins))
+	}
+	if p.TwoStepRequired != nil {
+		if *p.TwoStepRequired && !ctr.TwoStepAvailable {
+			return nil, Errorf(ETwoStepNotAvailable, "2-Step Verification is not available for this center yet, so it cannot be required.")
+		}
+		ctr.TwoStepRequired = *p.TwoStepRequired
+		changes = append(changes, fmt.Sprintf("two_step_required=%v", *p.TwoStepRequired))
+	}
+	if len(changes) == 0 {
+		return ctr, nil
+	}
+	if err := s.store.UpdateCenter(ctx, ctr); err != nil {
+		return nil, err
+	}
+	s.audit(ctx, ctr.ID, actor.Username, "policy_changed", ctr.Name, c, strings.Join(changes, " "))
+	return ctr, nil
+}
+
+func joinTypes(ts []MethodType) string {
+	parts := make([]string, len(ts))
+	for i, t := range ts {
+		parts[i] = string(t)
+	}
+	return strings.Join(parts, ",")
+}
+
+// UserState is one row of the compliance view (B11).
+type UserState struct {
+	Username        string
+	Email           string
+	Role            Role
+	TwoStepOn       bool
+	Methods         []MethodType
+	GraceLoginsLeft int
+}
+
+// CenterUsers lists a center's users with their 2SV state (B11).
+func (s *Service) CenterUsers(ctx context.Context, actor *User, centerID int64) (*Center, []UserState, error) {
+	ctr, err := s.adminCenter(ctx, actor, centerID)
+	if err != nil {
+		return nil, nil, err
+	}
+	users, err := s.store.ListUsers(ctx, ctr.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	methods, err := s.store.MethodTypesByCenter(ctx, ctr.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]UserState, 0, len(users))
+	for _, u := range users {
+		ms := methods[u.ID]
+		if ms == nil {
+			ms = []MethodType{}
+		}
+		slices.SortFunc(ms, func(a, b MethodType) int { return slices.Index(AllMethodTypes, a) - slices.Index(AllMethodTypes, b) })
+		out = append(out, UserState{Username: u.Username, Email: u.Email, Role: u.Role, TwoStepOn: u.TwoStepOn && ctr.TwoStepAvailable, Methods: ms,
+			GraceLoginsLeft: max(0, s.graceLogins(ctr)-u.GraceLoginsUsed)})
+	}
+	return ctr, out, nil
+}
+
+// centerUser finds a user the actor administers; other centers' users are not
+// found (never a hint that they exist).
+func (s *Service) centerUser(ctx context.Context, actor *User, username string) (*User, error) {
+	u, err := s.store.UserByUsername(ctx, username)
+	if errors.Is(err, ErrNotFound) || (err == nil && actor.Role != RoleStaff && u.CenterID != actor.CenterID) {
+		return nil, Errorf(ENotFound, "No such user.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if actor.Role != RoleStaff && actor.Role != RoleAdmin {
+		return nil, Errorf(EForbidden, "Only center administrators may do this.")
+	}
+	return u, nil
+}
+
+// ResetTwoStep deletes a user's methods and recovery codes and turns 2SV off (B2).
+// The user's sessions end and they are emailed; under a requirement they must set
+// up at their next sign-in (no fresh grace logins). Errors: not_found, forbidden.
+func (s *Service) ResetTwoStep(ctx context.Context, actor *User, username string, c Client) error {
+	u, err := s.centerUser(ctx, actor, username)
+	if err != nil {
+		return err
+	}
+	if u.CenterID == 0 {
+		return Errorf(ENotFound, "No such user.")
+	}
+	ctr, err := s.store.CenterByID(ctx, u.CenterID)
+	if err != nil {
+		return err
+	}
+	if err := s.store.TurnTwoStepOff(ctx, u.ID); err != nil {
+		return err
+	}
+	if err := s.store.SetGraceLoginsUsed(ctx, u.ID, max(u.GraceLoginsUsed, s.graceLogins(ctr))); err != nil {
+		return err
+	}
+	if err := s.store.ResetSecondStepFailures(ctx, u.ID); err != nil {
+		return err
+	}
+	if err := s.store.DeleteUserSessions(ctx, u.ID, nil); err != nil {
+		return err
+	}
+	s.audit(ctx, u.CenterID, actor.Username, "two_step_reset", u.Username, c, "")
+	s.notify(ctx, u, c, "your 2-Step Verification was reset",
+		fmt.Sprintf("An administrator (%s) reset 2-Step Verification for your account. Your verified methods and recovery codes were deleted; set up a verified method at your next sign-in.", actor.Username))
+	return nil
+}
+
+// AuditLog returns audit events newest first: a center admin sees their center's,
+// an account manager everyone's (centerID 0) or one center's. Errors: forbidden.
+func (s *Service) AuditLog(ctx context.Context, actor *User, centerID int64, limit int, beforeID int64) ([]AuditEvent, error) {
+	switch actor.Role {
+	case RoleAdmin:
+		centerID = actor.CenterID
+	case RoleStaff:
+	default:
+		return nil, Errorf(EForbidden, "Only administrators read the audit log.")
+	}
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	return s.store.ListAudit(ctx, centerID, limit, beforeID)
+}

@@ -1,0 +1,113 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"net/http"
+	"strconv"
+
+	"github.com/providerportal/portal/internal/twostep"
+)
+
+var errInternal = errors.New("internal error")
+
+// statusOf maps domain error codes to HTTP statuses, in one place.
+var statusOf = map[string]int{
+	twostep.EInvalid:              http.StatusBadRequest,
+	twostep.EInvalidCredentials:   http.StatusUnauthorized,
+	twostep.ETooManyAttempts:      http.StatusTooManyRequests,
+	twostep.EWeakPassword:         http.StatusBadRequest,
+	twostep.EUnauthenticated:      http.StatusUnauthorized,
+	twostep.EForbidden:            http.StatusForbidden,
+	twostep.ENotFound:             http.StatusNotFound,
+	twostep.EConflict:             http.StatusConflict,
+	twostep.EResendTooSoon:        http.StatusTooManyRequests,
+	twostep.EMethodDoesNotSend:    http.StatusBadRequest,
+	twostep.ENoSuchMethod:         http.StatusNotFound,
+	twostep.EInvalidCode:          http.StatusUnauthorized,
+	twostep.ECodeExpired:          http.StatusGone,
+	twostep.ELocked:               http.StatusLocked,
+	twostep.ETwoStepNotAvailable:  http.StatusNotFound,
+	twostep.ETwoStepNotOn:         http.StatusConflict,
+	twostep.ERequiredByCenter:     http.StatusConflict,
+	twostep.EMethodExists:         http.StatusConflict,
+	twostep.EMismatch:             http.StatusBadRequest,
+	twostep.EInvalidPhone:         http.StatusBadRequest,
+	twostep.EInvalidEmail:         http.StatusBadRequest,
+	twostep.ELastMethodRequired:   http.StatusConflict,
+	twostep.EReauthRequired:       http.StatusUnauthorized,
+	twostep.EMethodNotAllowed:     http.StatusForbidden,
+	twostep.ETwoStepSetupRequired: http.StatusForbidden,
+	twostep.ETwoStepPending:       http.StatusForbidden,
+	twostep.ENoPendingSetup:       http.StatusConflict,
+	twostep.ESendLimit:            http.StatusTooManyRequests,
+	twostep.EUnavailable:          http.StatusServiceUnavailable,
+}
+
+type apiError struct {
+	Code              string `json:"code"`
+	Message           string `json:"message"`
+	RetryAfterSeconds *int   `json:"retry_after_seconds,omitempty"`
+	AttemptsLeft      *int   `json:"attempts_left,omitempty"`
+	Field             string `json:"field,omitempty"`
+}
+
+// asDomainError turns err into a *twostep.Error fit to show; anything that is not
+// one is logged with the request id and shown as a generic internal error.
+func (s *Server) asDomainError(r *http.Request, err error) (*twostep.Error, int) {
+	var de *twostep.Error
+	if errors.As(err, &de) {
+		status, ok := statusOf[de.Code]
+		if !ok {
+			status = http.StatusBadRequest
+		}
+		return de, status
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return twostep.Errorf(twostep.EInvalid, "The request body is larger than 64 KiB."), http.StatusRequestEntityTooLarge
+	}
+	if r.Context().Err() != nil {
+		return twostep.Errorf(twostep.EUnavailable, "The request was cancelled."), http.StatusServiceUnavailable
+	}
+	s.log.ErrorContext(r.Context(), "request failed", "request_id", requestID(r), "route", r.Pattern, "err", err)
+	return &twostep.Error{Code: twostep.EInternal, Message: "Something went wrong on our side. Please try again."}, http.StatusInternalServerError
+}
+
+// fail answers err as JSON (the API) or as an error page.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	de, status := s.asDomainError(r, err)
+	if de.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(retrySeconds(de)))
+	}
+	if wantsJSON(r) {
+		writeJSON(w, status, map[string]apiError{"error": toAPIError(de)})
+		return
+	}
+	if status == http.StatusUnauthorized && de.Code == twostep.EUnauthenticated {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, status, "error", pageData{Title: "Something is not right", Error: de})
+}
+
+func retrySeconds(de *twostep.Error) int {
+	return int(math.Ceil(de.RetryAfter.Seconds()))
+}
+
+func toAPIError(de *twostep.Error) apiError {
+	a := apiError{Code: de.Code, Message: de.Message, AttemptsLeft: de.AttemptsLeft, Field: de.Field}
+	if de.RetryAfter > 0 {
+		n := retrySeconds(de)
+		a.RetryAfterSeconds = &n
+	}
+	return a
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,193 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/providerportal/portal/internal/twostep"
+)
+
+func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) {
+	a, err := s.svc.Authenticate(r.Context(), s.sessionToken(r))
+	if err != nil {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	s.redirectForState(w, r, a)
+}
+
+func (s *Server) pageLogin(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "login", pageData{Title: "Sign in"})
+}
+
+func (s *Server) pageLoginPost(w http.ResponseWriter, r *http.Request) {
+	user := r.PostFormValue("username")
+	d := pageData{Title: "Sign in", Form: map[string]string{"username": user}}
+	res, err := s.svc.Login(r.Context(), user, r.PostFormValue("password"), s.sessionToken(r), clientOf(r))
+	if err != nil {
+		s.metrics.signIn("password", twostep.ErrorCode(err))
+		if twostep.ErrorCode(err) == twostep.EInvalidCredentials {
+			err = twostep.FieldError(twostep.EInvalidCredentials, "password", "The username or password is not right.")
+		}
+		s.formError(w, r, "login", d, err)
+		return
+	}
+	s.metrics.signIn("password", string(res.State))
+	s.setSessionCookie(w, res.Token)
+	switch res.State {
+	case twostep.StateTwoStep:
+		http.Redirect(w, r, "/login/verify", http.StatusSeeOther)
+	case twostep.StateSetupSuggested:
+		http.Redirect(w, r, "/login/notice", http.StatusSeeOther)
+	default:
+		http.Redirect(w, r, "/account", http.StatusSeeOther)
+	}
+}
+
+// challengeView is the second-step page.
+type challengeView struct {
+	Choose      bool
+	Methods     []twostep.MethodView
+	HasRecovery bool
+	Selected    twostep.MethodType
+	Sends       bool
+	Status      *twostep.CodeStatus
+	ResendIn    time.Duration
+}
+
+func (s *Server) challengeData(r *http.Request, a *twostep.Auth) (pageData, error) {
+	res, err := s.svc.LoginState(r.Context(), a)
+	if err != nil {
+		return pageData{}, err
+	}
+	v := challengeView{Methods: res.Methods, Selected: a.Session.Selected, HasRecovery: true}
+	if v.Selected == "" {
+		v.Selected = res.Selected
+	}
+	if v.Selected == "" || r.URL.Query().Get("choose") == "1" {
+		v.Choose = true
+	}
+	if v.Selected.Sends() {
+		v.Sends = true
+		if v.Status, err = s.svc.CodeStatus(r.Context(), a, twostep.PurposeLogin, v.Selected); err != nil {
+			return pageData{}, err
+		}
+		if v.Status == nil && !v.Choose {
+			v.Choose = true // nothing sent yet: choose and Send Code first
+		}
+		if v.Status != nil {
+			v.ResendIn = v.Status.ResendIn
+		}
+	}
+	return pageData{Title: "2-Step Verification", Auth: a, D: v}, nil
+}
+
+func (s *Server) pageChallenge(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
+	if a.Session.State != twostep.StateTwoStep {
+		s.redirectForState(w, r, a)
+		return nil
+	}
+	d, err := s.challengeData(r, a)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "challenge", d)
+	return nil
+}
+
+func (s *Server) pageSendCode(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
+	t := twostep.MethodType(r.PostFormValue("method"))
+	var err error
+	if t.Sends() {
+		_, err = s.svc.SendLoginCode(r.Context(), a, t)
+		if err == nil {
+			s.queued()
+		} else if twostep.ErrorCode(err) == twostep.EResendTooSoon {
+			// The earlier code still works: show its page with the wait.
+			s.svc.SelectMethod(r.Context(), a, t)
+		}
+	} else {
+		err = s.svc.SelectMethod(r.Context(), a, t)
+	}
+	if err != nil {
+		d, derr := s.challengeData(r, a)
+		if derr != nil {
+			return derr
+		}
+		s.formError(w, r, "challenge", d, err)
+		return nil
+	}
+	http.Redirect(w, r, "/login/verify", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) pageVerify(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
+	t := twostep.MethodType(r.PostFormValue("method"))
+	err := s.svc.VerifyLogin(r.Context(), a, t, r.PostFormValue("code"), clientOf(r))
+	if err != nil {
+		s.metrics.signIn("second_step", twostep.ErrorCode(err))
+		d, derr := s.challengeData(r, a)
+		if derr != nil {
+			return derr
+		}
+		if de, ok := err.(*twostep.Error); ok && de.Field == "" && de.Code != twostep.ELocked {
+			de.Field = "code"
+		}
+		if de, ok := err.(*twostep.Error); ok && de.AttemptsLeft != nil && de.Code == twostep.EInvalidCode && *de.AttemptsLeft > 0 {
+			de.Message = de.Message + " " + attemptsText(*de.AttemptsLeft)
+		}
+		s.formError(w, r, "challenge", d, err)
+		return nil
+	}
+	s.metrics.signIn("second_step", "signed_in")
+	s.setSessionCookie(w, a.Token)
+	http.Redirect(w, r, "/account", http.StatusSeeOther)
+	return nil
+}
+
+func attemptsText(n int) string {
+	if n == 1 {
+		return "You have 1 more try."
+	}
+	return "You have " + strconv.Itoa(n) + " more tries."
+}
+
+func (s *Server) pageNotice(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
+	if a.Session.State != twostep.StateSetupSuggested {
+		s.redirectForState(w, r, a)
+		return nil
+	}
+	res, err := s.svc.LoginState(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "notice", pageData{Title: "Set up 2-Step Verification", Auth: a, D: res})
+	return nil
+}
+
+func (s *Server) pageDismiss(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
+	if a.Session.State == twostep.StateSetupSuggested {
+		if err := s.svc.DismissNotice(r.Context(), a); err != nil {
+			return err
+		}
+	}
+	if r.PostFormValue("next") == "setup" {
+		if err := s.svc.TurnOn(r.Context(), a, clientOf(r)); err != nil {
+			return err
+		}
+	}
+	http.Redirect(w, r, "/account", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) pageLogout(w http.ResponseWriter, r *http.Request) {
+	if a, err := s.svc.Authenticate(r.Context(), s.sessionToken(r)); err == nil {
+		if err := s.svc.Logout(r.Context(), a, clientOf(r)); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	s.clearSessionCookie(w)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}

@@ -1,0 +1,131 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/providerportal/portal/internal/twostep"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed static
+var staticFiles embed.FS
+
+func staticHandler() http.Handler {
+	sub, _ := fs.Sub(staticFiles, "static")
+	fsrv := http.FileServerFS(sub)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		fsrv.ServeHTTP(w, r)
+	})
+}
+
+// pageData is what every page template gets.
+type pageData struct {
+	Title     string
+	Site      string
+	Auth      *twostep.Auth
+	Error     *twostep.Error
+	Flash     string
+	Form      map[string]string // values to refill (never passwords or codes)
+	DevOutbox bool
+	D         any
+}
+
+type fieldError struct{ ID, Message string }
+
+var funcs = template.FuncMap{
+	"fieldErr": func(p pageData, field string) *fieldError {
+		if p.Error != nil && p.Error.Field == field {
+			return &fieldError{ID: field, Message: p.Error.Message}
+		}
+		return nil
+	},
+	"methodName": func(t twostep.MethodType) string {
+		switch t {
+		case twostep.MethodTOTP:
+			return "Authenticator app"
+		case twostep.MethodPhone:
+			return "Mobile phone number"
+		case twostep.MethodEmail:
+			return "Email address"
+		}
+		return "Recovery code"
+	},
+	"roleName": func(r twostep.Role) string {
+		switch r {
+		case twostep.RoleAdmin:
+			return "Center administrator"
+		case twostep.RoleStaff:
+			return "Account manager"
+		}
+		return "Provider"
+	},
+	"duration": twostep.HumanDuration,
+	"seconds":  func(d time.Duration) int { return int((d + time.Second - 1) / time.Second) },
+	"when":     func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },
+}
+
+// parsePages parses each page with the layout.
+func parsePages() map[string]*template.Template {
+	names, _ := fs.Glob(templateFiles, "templates/*.html")
+	pages := map[string]*template.Template{}
+	for _, n := range names {
+		name := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
+		if name == "layout" {
+			continue
+		}
+		pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", n))
+	}
+	return pages
+}
+
+// render writes a page; rendering into a buffer first means a template error
+// never leaves half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page string, d pageData) {
+	d.Site = s.opts.SiteName
+	d.DevOutbox = s.opts.DevOutbox
+	var buf bytes.Buffer
+	if err := s.pages[page].ExecuteTemplate(&buf, "layout", d); err != nil {
+		s.log.ErrorContext(r.Context(), "render", "page", page, "err", err, "request_id", requestID(r))
+		http.Error(w, "Something went wrong on our side.", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	buf.WriteTo(w)
+}
+
+// formError renders page again with err tied to its field when err is a user
+// error; anything else fails as usual.
+func (s *Server) formError(w http.ResponseWriter, r *http.Request, page string, d pageData, err error) {
+	de, status := s.asDomainError(r, err)
+	if de.Code == twostep.EInternal || de.Code == twostep.EUnauthenticated {
+		s.fail(w, r, err)
+		return
+	}
+	d.Error = de
+	s.render(w, r, status, page, d)
+}
+
+// redirectForState sends a session to the page its state allows.
+func (s *Server) redirectForState(w http.ResponseWriter, r *http.Request, a *twostep.Auth) {
+	switch a.Session.State {
+	case twostep.StateTwoStep:
+		http.Redirect(w, r, "/login/verify", http.StatusSeeOther)
+	case twostep.StateSetupRequired:
+		http.Redirect(w, r, "/account", http.StatusSeeOther)
+	default:
+		http.Redirect(w, r, "/account", http.StatusSeeOther)
+	}
+}

@@ -1,0 +1,146 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/providerportal/portal/internal/store"
+	"github.com/providerportal/portal/internal/twostep"
+)
+
+// authedHandler is a handler for a signed-in (or signing-in) session.
+type authedHandler func(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error
+
+// authed authenticates the session, applies the session-state rule for need and
+// runs h; every error ends in one fail.
+func (s *Server) authed(need twostep.Access, h authedHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		a, err := s.svc.Authenticate(r.Context(), s.sessionToken(r))
+		if err == nil {
+			err = a.Allow(need)
+			if err != nil && !wantsJSON(r) {
+				s.redirectForState(w, r, a)
+				return
+			}
+		}
+		if err == nil {
+			err = h(w, r, a)
+		}
+		if err != nil {
+			s.fail(w, r, err)
+		}
+	}
+}
+
+// Handler returns the portal's whole HTTP handler: every route is here.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	signIn, setup, full := twostep.AccessSignIn, twostep.AccessSetup, twostep.AccessFull
+
+	// Operations.
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{}))
+	mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler()))
+
+	// JSON API: sign-in.
+	mux.HandleFunc("POST /api/v1/login", s.apiLogin)
+	mux.HandleFunc("POST /api/v1/login/send-code", s.authed(signIn, s.apiSendCode))
+	mux.HandleFunc("POST /api/v1/login/verify", s.authed(signIn, s.apiVerify))
+	mux.HandleFunc("POST /api/v1/login/dismiss-notice", s.authed(signIn, s.apiDismissNotice))
+	mux.HandleFunc("POST /api/v1/logout", s.apiLogout)
+	mux.HandleFunc("GET /api/v1/session", s.authed(signIn, s.apiSession))
+
+	// JSON API: My Account.
+	mux.HandleFunc("GET /api/v1/account", s.authed(setup, s.apiAccount))
+	mux.HandleFunc("POST /api/v1/account/two-step/on", s.authed(full, s.apiTwoStepOn))
+	mux.HandleFunc("POST /api/v1/account/two-step/off", s.authed(full, s.apiTwoStepOff))
+	mux.HandleFunc("POST /api/v1/account/methods/totp", s.authed(setup, s.apiStartTOTP))
+	mux.HandleFunc("POST /api/v1/account/methods/totp/verify", s.authed(setup, s.apiVerifySetup(twostep.MethodTOTP)))
+	for _, t := range []twostep.MethodType{twostep.MethodPhone, twostep.MethodEmail} {
+		base := "POST /api/v1/account/methods/" + string(t)
+		mux.HandleFunc(base, s.authed(setup, s.apiStartContact(t)))
+		mux.HandleFunc(base+"/resend", s.authed(setup, s.apiResendSetup(t)))
+		mux.HandleFunc(base+"/verify", s.authed(setup, s.apiVerifySetup(t)))
+	}
+	mux.HandleFunc("DELETE /api/v1/account/methods/{type}", s.authed(full, s.apiDeleteMethod))
+	mux.HandleFunc("POST /api/v1/account/recovery-codes", s.authed(full, s.apiRecoveryCodes))
+	mux.HandleFunc("POST /api/v1/account/password", s.authed(full, s.apiPassword))
+	mux.HandleFunc("GET /api/v1/account/sessions", s.authed(full, s.apiSessions))
+	mux.HandleFunc("POST /api/v1/account/sessions/revoke-others", s.authed(full, s.apiRevokeOthers))
+
+	// JSON API: center admin.
+	mux.HandleFunc("GET /api/v1/admin/users", s.authed(full, s.apiAdminUsers))
+	mux.HandleFunc("POST /api/v1/admin/users", s.authed(full, s.apiAdminCreateUser))
+	mux.HandleFunc("PUT /api/v1/admin/policy", s.authed(full, s.apiAdminPolicy))
+	mux.HandleFunc("POST /api/v1/admin/users/{username}/reset-two-step", s.authed(full, s.apiAdminReset))
+	mux.HandleFunc("GET /api/v1/admin/audit", s.authed(full, s.apiAudit))
+
+	// JSON API: account managers.
+	mux.HandleFunc("POST /api/v1/staff/centers", s.authed(full, s.apiStaffCreateCenter))
+	mux.HandleFunc("GET /api/v1/staff/centers", s.authed(full, s.apiStaffCenters))
+	mux.HandleFunc("PUT /api/v1/staff/centers/{id}", s.authed(full, s.apiStaffUpdateCenter))
+	mux.HandleFunc("POST /api/v1/staff/centers/{id}/users", s.authed(full, s.apiStaffCreateUser))
+	mux.HandleFunc("GET /api/v1/staff/audit", s.authed(full, s.apiAudit))
+	mux.HandleFunc("GET /api/v1/dev/outbox", s.authed(full, s.apiDevOutbox))
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, twostep.Errorf(twostep.ENotFound, "No such API call."))
+	})
+
+	// Pages.
+	mux.HandleFunc("GET /{$}", s.pageHome)
+	mux.HandleFunc("GET /login", s.pageLogin)
+	mux.HandleFunc("POST /login", s.pageLoginPost)
+	mux.HandleFunc("GET /login/verify", s.authed(signIn, s.pageChallenge))
+	mux.HandleFunc("POST /login/send-code", s.authed(signIn, s.pageSendCode))
+	mux.HandleFunc("POST /login/verify", s.authed(signIn, s.pageVerify))
+	mux.HandleFunc("GET /login/notice", s.authed(signIn, s.pageNotice))
+	mux.HandleFunc("POST /login/dismiss", s.authed(signIn, s.pageDismiss))
+	mux.HandleFunc("POST /logout", s.pageLogout)
+	mux.HandleFunc("GET /account", s.authed(setup, s.pageAccount))
+	mux.HandleFunc("POST /account/two-step/on", s.authed(full, s.pageTurnOn))
+	mux.HandleFunc("GET /account/two-step/off", s.authed(full, s.pageTurnOffForm))
+	mux.HandleFunc("POST /account/two-step/off", s.authed(full, s.pageTurnOff))
+	mux.HandleFunc("GET /account/methods/{type}/add", s.authed(setup, s.pageAddMethod))
+	mux.HandleFunc("POST /account/methods/{type}/add", s.authed(setup, s.pageAddMethodPost))
+	mux.HandleFunc("POST /account/methods/{type}/resend", s.authed(setup, s.pageResendSetup))
+	mux.HandleFunc("POST /account/methods/{type}/verify", s.authed(setup, s.pageVerifySetup))
+	mux.HandleFunc("GET /account/methods/{type}/delete", s.authed(full, s.pageDeleteForm))
+	mux.HandleFunc("POST /account/methods/{type}/delete", s.authed(full, s.pageDelete))
+	mux.HandleFunc("GET /account/recovery-codes", s.authed(full, s.pageRecoveryForm))
+	mux.HandleFunc("POST /account/recovery-codes", s.authed(full, s.pageRecoveryCodes))
+	mux.HandleFunc("GET /account/password", s.authed(full, s.pagePasswordForm))
+	mux.HandleFunc("POST /account/password", s.authed(full, s.pagePassword))
+	mux.HandleFunc("POST /account/sessions/revoke-others", s.authed(full, s.pageRevokeOthers))
+	mux.HandleFunc("GET /dev/outbox", s.authed(full, s.pageDevOutbox))
+
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, twostep.Errorf(twostep.EForbidden, "Requests from other sites are refused."))
+	}))
+	return s.withBasics(csrf.Handler(mux))
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.db.Ping(ctx); err != nil {
+		s.log.WarnContext(ctx, "not ready", "err", err)
+		http.Error(w, "database unreachable\n", http.StatusServiceUnavailable)
+		return
+	}
+	w.Write([]byte("ready\n"))
+}
+
+func (s *Server) devMessages(r *http.Request, a *twostep.Auth) ([]store.DevMessage, error) {
+	if !s.opts.DevOutbox {
+		return nil, twostep.Errorf(twostep.ENotFound, "The dev outbox is off.")
+	}
+	if a.User.Role != twostep.RoleStaff {
+		return nil, twostep.Errorf(twostep.EForbidden, "Only account managers read the dev outbox.")
+	}
+	return s.dev.DevMessages(r.Context(), 200)
+}

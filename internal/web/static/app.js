@@ -1,0 +1,17 @@
+// Counts down resend buttons: data-wait is the seconds until a new code may be
+// requested. Everything works without this script; it only makes waiting visible.
+(function () {
+  function fmt(s) { var m = Math.floor(s / 60), r = s % 60; return m + ":" + (r < 10 ? "0" : "") + r; }
+  document.querySelectorAll("button[data-wait]").forEach(function (b) {
+    var left = parseInt(b.getAttribute("data-wait"), 10) || 0;
+    var label = b.getAttribute("data-label") || b.textContent;
+    if (left <= 0) return;
+    b.disabled = true;
+    var tick = function () {
+      if (left <= 0) { b.disabled = false; b.textContent = label; return; }
+      b.textContent = label + " in " + fmt(left);
+      left--; setTimeout(tick, 1000);
+    };
+    tick();
+  });
+})();
