@@ -34,7 +34,7 @@ func Open(ctx context.Context, kind, dsn string) (*Store, error) {
 	s := &Store{kind: kind}
 	switch kind {
 	case "sqlite":
-		base := "file:" + dsn + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+		base := "file:" + escapeSQLitePath(dsn) + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
 		w, err := sql.Open("sqlite", base+"&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
@@ -72,6 +72,12 @@ func Open(ctx context.Context, kind, dsn string) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// escapeSQLitePath percent-encodes the characters that SQLite's URI filenames
+// treat specially, so a path with ?, # or % opens the file it names.
+func escapeSQLitePath(p string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(p)
 }
 
 // Kind is "sqlite" or "postgres".

@@ -411,3 +411,21 @@ func TestAuditNewestFirst(t *testing.T) {
 		}
 	})
 }
+
+func TestSQLitePathWithURICharacters(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	for i, name := range []string{"a#1.db", "b?x=1.db", "c%20.db"} {
+		s, err := store.Open(ctx, "sqlite", dir+"/"+name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateCenter(ctx, &twostep.Center{Name: "C", CreatedAt: t0}); err != nil {
+			t.Fatalf("%d %s: %v", i, name, err)
+		}
+		s.Close()
+	}
+}
