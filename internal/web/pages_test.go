@@ -1,0 +1,144 @@
+package web_test
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/providerportal/portal/internal/twostep"
+)
+
+// form posts an HTML form as a browser without JavaScript would.
+func (c *client) form(path string, kv ...string) answer {
+	c.p.t.Helper()
+	v := url.Values{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		v.Add(kv[i], kv[i+1])
+	}
+	return c.do("POST", path, []byte(v.Encode()), "Content-Type", "application/x-www-form-urlencoded", "Accept", "text/html")
+}
+
+func (c *client) page(path string) answer {
+	c.p.t.Helper()
+	return c.do("GET", path, nil, "Accept", "text/html")
+}
+
+func redirectsTo(t *testing.T, a answer, where string) {
+	t.Helper()
+	if a.status != 303 || a.header.Get("Location") != where {
+		t.Fatalf("want redirect to %s, got %d %s: %s", where, a.status, a.header.Get("Location"), a.raw)
+	}
+}
+
+func contains(t *testing.T, a answer, parts ...string) {
+	t.Helper()
+	for _, p := range parts {
+		if !strings.Contains(string(a.raw), p) {
+			t.Fatalf("page lacks %q:\n%s", p, a.raw)
+		}
+	}
+}
+
+func TestPagesSignInAndTwoStepWithoutJavaScript(t *testing.T) {
+	each(t, opts{}, func(t *testing.T, p *portal) {
+		p.beta(true)
+		p.user("jdoe", twostep.RoleProvider)
+		c := p.client()
+		redirectsTo(t, c.page("/"), "/login")
+		contains(t, c.page("/login"), `<label for="username">Username</label>`, `autocomplete="current-password"`, "Log In")
+		a := c.form("/login", "username", "jdoe", "password", "wrong password here")
+		if a.status != 401 {
+			t.Fatalf("wrong password page: %d", a.status)
+		}
+		contains(t, a, `aria-describedby="password-error"`, `id="password-error"`, "not right", `value="jdoe"`)
+		redirectsTo(t, c.form("/login", "username", "jdoe", "password", pw), "/account")
+		contains(t, c.page("/account"), "My Account", "jdoe@example.org", "Maple Clinic", "Turn on 2-Step Verification")
+		redirectsTo(t, c.form("/account/two-step/on"), "/account?done=on")
+		acct := c.page("/account?done=on")
+		contains(t, acct, "2-Step Verification is <strong>on</strong>", `href="/account/methods/totp/add"`, `href="/account/methods/phone/add"`, `href="/account/methods/email/add"`)
+
+		// Email: address + confirmation → Next → code → Verify → Done.
+		contains(t, c.page("/account/methods/email/add"), `id="confirm_email"`, "Next")
+		a = c.form("/account/methods/email/add", "email", "j@example.net", "confirm_email", "k@example.net")
+		contains(t, a, `id="confirm_email-error"`, "do not match", `value="j@example.net"`)
+		redirectsTo(t, c.form("/account/methods/email/add", "email", "j@example.net", "confirm_email", "j@example.net"), "/account/methods/email/add?step=code")
+		codePage := c.page("/account/methods/email/add?step=code")
+		contains(t, codePage, "We sent a code to <strong>j•••@example.net</strong>", "It works for 10 minutes", `autocomplete="one-time-code"`, `inputmode="numeric"`, `data-wait="60"`, "available in 1 minute")
+		a = c.form("/account/methods/email/resend")
+		contains(t, a, "You can ask for a new code in 1 minute")
+		contains(t, c.form("/account/methods/email/verify", "code", "12"), `id="code-error"`)
+		contains(t, c.form("/account/methods/email/verify", "code", p.lastCode("j@example.net")), "Your Email address is verified", "<strong>j@example.net</strong>", "Done")
+
+		// Authenticator app: QR code and key, then a code.
+		a = c.form("/account/methods/totp/add")
+		contains(t, a, `<img class="qr" src="data:image/png;base64,`, `alt="QR code for your authenticator app`, `id="secret-key"`)
+		key := regexp.MustCompile(`id="secret-key">([A-Z2-7 ]+)<`).FindStringSubmatch(string(a.raw))[1]
+		contains(t, c.form("/account/methods/totp/verify", "code", "000000"), `id="secret-key">`+key, `id="code-error"`)
+		contains(t, c.form("/account/methods/totp/verify", "code", twostep.TOTPCode(key, p.clock.Now())), "Your Authenticator app is verified")
+		acct = c.page("/account")
+		contains(t, acct, "j@example.net", `aria-label="verified"`, `aria-label="Delete Authenticator app"`, "Recovery codes left")
+
+		// Sign out, sign in: choose → Send Code → Confirm.
+		redirectsTo(t, c.form("/logout"), "/login")
+		redirectsTo(t, c.form("/login", "username", "jdoe", "password", pw), "/login/verify")
+		redirectsTo(t, c.page("/account"), "/login/verify")
+		contains(t, c.page("/login/verify"), "Choose how to get your code", "j•••@example.net", "A recovery code", "Send Code")
+		p.clock.Add(5 * time.Minute)
+		redirectsTo(t, c.form("/login/send-code", "method", "email"), "/login/verify")
+		contains(t, c.page("/login/verify"), "We sent a code to <strong>j•••@example.net</strong>", "Confirm", `data-wait="300"`, "Use another method")
+		contains(t, c.form("/login/verify", "method", "email", "code", "000000"), "not right", "You have 4 more tries")
+		redirectsTo(t, c.form("/login/verify", "method", "email", "code", p.lastCode("j@example.net")), "/account")
+		contains(t, c.page("/account"), "My Account", "this browser")
+
+		// Delete with the trashcan (password asked), then turn off.
+		contains(t, c.page("/account/methods/email/delete"), "Enter your password to confirm")
+		contains(t, c.form("/account/methods/email/delete", "password", "nope nope nope"), `id="password-error"`)
+		redirectsTo(t, c.form("/account/methods/email/delete", "password", pw), "/account?done=deleted")
+		redirectsTo(t, c.form("/account/two-step/off", "password", pw), "/account?done=off")
+		contains(t, c.page("/account?done=off"), "2-Step Verification is off", "Turn on 2-Step Verification")
+	})
+}
+
+func TestPagesGraceNoticeAndForcedSetup(t *testing.T) {
+	each(t, opts{set: func(s *twostep.Settings) { s.GraceLogins = 1 }}, func(t *testing.T, p *portal) {
+		p.beta(true)
+		p.require(true)
+		p.user("jdoe", twostep.RoleProvider)
+		c := p.client()
+		redirectsTo(t, c.form("/login", "username", "jdoe", "password", pw), "/login/notice")
+		contains(t, c.page("/login/notice"), "Your center requires 2-Step Verification. You can set it up now, or 0 more times later.", "Set up now", "Not now")
+		redirectsTo(t, c.form("/login/dismiss", "next", "later"), "/account")
+		c = p.client()
+		redirectsTo(t, c.form("/login", "username", "jdoe", "password", pw), "/account")
+		a := c.page("/account")
+		contains(t, a, "Set up at least one verified method below to continue", `href="/account/methods/totp/add"`)
+		if strings.Contains(string(a.raw), "Change password") || strings.Contains(string(a.raw), "Sign out all other") {
+			t.Fatal("forced setup page offers more than setup")
+		}
+		redirectsTo(t, c.page("/account/password"), "/account")
+		a = c.form("/account/methods/totp/add")
+		key := regexp.MustCompile(`id="secret-key">([A-Z2-7 ]+)<`).FindStringSubmatch(string(a.raw))[1]
+		contains(t, c.form("/account/methods/totp/verify", "code", twostep.TOTPCode(key, p.clock.Now())), "verified")
+		acct := c.page("/account")
+		contains(t, acct, "Change password", "Your center requires it.", "cannot be turned off")
+		if strings.Contains(string(acct.raw), `aria-label="Delete Authenticator app"`) {
+			t.Fatal("last method offered for deletion under the requirement")
+		}
+	})
+}
+
+func TestDevOutboxPage(t *testing.T) {
+	each(t, opts{}, func(t *testing.T, p *portal) {
+		p.user("jdoe", twostep.RoleProvider)
+		c := p.client()
+		c.form("/login", "username", "jdoe", "password", pw)
+		if a := c.page("/dev/outbox"); a.status != 403 {
+			t.Fatalf("provider read the dev outbox: %d", a.status)
+		}
+		s := p.client()
+		s.form("/login", "username", "am", "password", pw)
+		contains(t, s.page("/dev/outbox"), "Dev outbox", "No messages yet")
+	})
+}
