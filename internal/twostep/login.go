@@ -22,6 +22,8 @@ type LoginResult struct {
 	Methods   []MethodView // two_step: the methods to choose from (masked)
 	Selected  MethodType   // two_step: set when exactly one method exists (R11)
 	GraceLeft int          // setup_suggested: grace logins left after this one
+	// RecoveryCodes tells the sign-in page whether to offer "a recovery code".
+	RecoveryCodes bool
 }
 
 // Login checks a username and password (B3 throttling, same answer and cost for
@@ -178,6 +180,11 @@ func (s *Service) LoginState(ctx context.Context, a *Auth) (*LoginResult, error)
 		if len(usable) == 1 {
 			res.Selected = usable[0].Type
 		}
+		n, err := s.store.CountRecoveryCodes(ctx, a.User.ID)
+		if err != nil {
+			return nil, err
+		}
+		res.RecoveryCodes = n > 0
 	}
 	if a.Session.State == StateSetupSuggested && a.Center != nil {
 		res.GraceLeft = max(0, s.graceLogins(a.Center)-a.User.GraceLoginsUsed)

@@ -50,6 +50,7 @@ type challengeView struct {
 	Choose      bool
 	Methods     []twostep.MethodView
 	HasRecovery bool
+	HasTOTP     bool
 	Selected    twostep.MethodType
 	Sends       bool
 	Status      *twostep.CodeStatus
@@ -61,7 +62,10 @@ func (s *Server) challengeData(r *http.Request, a *twostep.Auth) (pageData, erro
 	if err != nil {
 		return pageData{}, err
 	}
-	v := challengeView{Methods: res.Methods, Selected: a.Session.Selected, HasRecovery: true}
+	v := challengeView{Methods: res.Methods, Selected: a.Session.Selected, HasRecovery: res.RecoveryCodes}
+	for _, m := range res.Methods {
+		v.HasTOTP = v.HasTOTP || m.Type == twostep.MethodTOTP
+	}
 	if v.Selected == "" {
 		v.Selected = res.Selected
 	}

@@ -143,6 +143,10 @@ func (s *Server) pageVerifySetup(w http.ResponseWriter, r *http.Request, a *twos
 	}
 	s.queued()
 	s.setSessionCookie(w, a.Token)
-	s.render(w, r, http.StatusOK, "add_method", s.addPage(a, t, addView{Step: "done", Label: m.Label}))
+	label := m.Label
+	if t == twostep.MethodPhone {
+		label = displayPhone(label)
+	}
+	s.render(w, r, http.StatusOK, "add_method", s.addPage(a, t, addView{Step: "done", Label: label}))
 	return nil
 }

@@ -70,6 +70,14 @@ var funcs = template.FuncMap{
 		return "Provider"
 	},
 	"duration": twostep.HumanDuration,
+	"icon":     func(name string) template.HTML { return icons[name] },
+	"browser":  browserName,
+	"label": func(m twostep.MethodView) string {
+		if m.Type == twostep.MethodPhone {
+			return displayPhone(m.Label)
+		}
+		return m.Label
+	},
 	"seconds":  func(d time.Duration) int { return int((d + time.Second - 1) / time.Second) },
 	"when":     func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },
 }
