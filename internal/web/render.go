@@ -78,8 +78,8 @@ var funcs = template.FuncMap{
 		}
 		return m.Label
 	},
-	"seconds":  func(d time.Duration) int { return int((d + time.Second - 1) / time.Second) },
-	"when":     func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },
+	"seconds": func(d time.Duration) int { return int((d + time.Second - 1) / time.Second) },
+	"when":    func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },
 }
 
 // parsePages parses each page with the layout.
