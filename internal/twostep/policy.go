@@ -179,6 +179,18 @@ func (s *Service) ResetTwoStep(ctx context.Context, actor *User, username string
 	return nil
 }
 
+// ResetTwoStepConfirmed is ResetTwoStep from the pages, after the admin's own
+// password (B7). Errors: invalid_credentials, and as ResetTwoStep.
+func (s *Service) ResetTwoStepConfirmed(ctx context.Context, a *Auth, username, password string, c Client) error {
+	if _, err := s.centerUser(ctx, a.User, username); err != nil {
+		return err
+	}
+	if err := s.checkPassword(ctx, a, password); err != nil {
+		return err
+	}
+	return s.ResetTwoStep(ctx, a.User, username, c)
+}
+
 // AuditLog returns audit events newest first: a center admin sees their center's,
 // an account manager everyone's (centerID 0) or one center's. Errors: forbidden.
 func (s *Service) AuditLog(ctx context.Context, actor *User, centerID int64, limit int, beforeID int64) ([]AuditEvent, error) {
@@ -193,4 +205,36 @@ func (s *Service) AuditLog(ctx context.Context, actor *User, centerID int64, lim
 		limit = 100
 	}
 	return s.store.ListAudit(ctx, centerID, limit, beforeID)
+}
+
+// CreateCenterWithAdmin creates a center and its first admin (account managers
+// only). The admin's details are checked before anything is written, so bad
+// input leaves no center behind. Errors: as CreateCenter and CreateUser.
+func (s *Service) CreateCenterWithAdmin(ctx context.Context, actor *User, name string, admin NewUser, c Client) (*Center, *User, error) {
+	if actor.Role != RoleStaff {
+		return nil, nil, Errorf(EForbidden, "Only account managers create centers.")
+	}
+	if err := ValidateUsername(admin.Username); err != nil {
+		return nil, nil, err
+	}
+	email, ok := ParseEmail(admin.Email)
+	if !ok {
+		return nil, nil, FieldError(EInvalidEmail, "email", "Enter one email address, such as name@example.org.")
+	}
+	if err := CheckPasswordRules(admin.Password, admin.Username, email); err != nil {
+		return nil, nil, err
+	}
+	if _, err := s.store.UserByUsername(ctx, admin.Username); err == nil {
+		return nil, nil, FieldError(EConflict, "username", "That username is taken.")
+	}
+	ctr, err := s.CreateCenter(ctx, actor, name, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	admin.CenterID, admin.Role = ctr.ID, RoleAdmin
+	u, err := s.CreateUser(ctx, actor, admin, c)
+	if err != nil {
+		return ctr, nil, err
+	}
+	return ctr, u, nil
 }

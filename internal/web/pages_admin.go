@@ -1,0 +1,214 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/providerportal/portal/internal/twostep"
+)
+
+type staffView struct{ Centers []twostep.Center }
+
+func (s *Server) staffData(r *http.Request, a *twostep.Auth) (pageData, error) {
+	list, err := s.svc.ListCenters(r.Context(), a.User)
+	if err != nil {
+		return pageData{}, err
+	}
+	return pageData{Title: "Centers", Auth: a, D: staffView{Centers: list}, Flash: r.URL.Query().Get("flash")}, nil
+}
+
+func (s *Server) pageStaff(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
+	d, err := s.staffData(r, a)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "staff", d)
+	return nil
+}
+
+func (s *Server) pageStaffCreateCenter(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
+	form := map[string]string{"name": r.PostFormValue("name"), "username": r.PostFormValue("username"), "email": r.PostFormValue("email")}
+	_, _, err := s.svc.CreateCenterWithAdmin(r.Context(), a.User, form["name"], twostep.NewUser{Username: form["username"], Email: form["email"],
+		Password: r.PostFormValue("password")}, clientOf(r))
+	if err != nil {
+		d, derr := s.staffData(r, a)
+		if derr != nil {
+			return derr
+		}
+		d.Form = form
+		s.formError(w, r, "staff", d, err)
+		return nil
+	}
+	http.Redirect(w, r, "/staff?flash=The+center+and+its+admin+were+created.", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) pageStaffBeta(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	on, err := strconv.ParseBool(r.PostFormValue("on"))
+	if err != nil {
+		return twostep.Errorf(twostep.EInvalid, "Choose on or off.")
+	}
+	if _, err := s.svc.SetTwoStepAvailable(r.Context(), a.User, id, on, clientOf(r)); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/staff", http.StatusSeeOther)
+	return nil
+}
+
+type typeChoice struct {
+	Type    twostep.MethodType
+	Allowed bool
+}
+
+type adminView struct {
+	Center *twostep.Center
+	Grace  int
+	Types  []typeChoice
+	Users  []twostep.UserState
+}
+
+func (s *Server) adminData(r *http.Request, a *twostep.Auth) (pageData, error) {
+	ctr, users, err := s.svc.CenterUsers(r.Context(), a.User, 0)
+	if err != nil {
+		return pageData{}, err
+	}
+	v := adminView{Center: ctr, Users: users, Grace: ctr.GraceLogins}
+	if v.Grace < 0 {
+		v.Grace = s.svc.Settings().GraceLogins
+	}
+	for _, t := range twostep.AllMethodTypes {
+		v.Types = append(v.Types, typeChoice{Type: t, Allowed: ctr.Allows(t)})
+	}
+	return pageData{Title: ctr.Name, Auth: a, D: v, Flash: r.URL.Query().Get("flash")}, nil
+}
+
+func requireAdmin(a *twostep.Auth) error {
+	if a.User.Role != twostep.RoleAdmin {
+		return twostep.Errorf(twostep.EForbidden, "Only center administrators may see this page.")
+	}
+	return nil
+}
+
+func (s *Server) pageAdmin(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
+	if err := requireAdmin(a); err != nil {
+		return err
+	}
+	d, err := s.adminData(r, a)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "admin", d)
+	return nil
+}
+
+func (s *Server) pageAdminPolicy(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
+	if err := requireAdmin(a); err != nil {
+		return err
+	}
+	r.ParseForm()
+	required := r.PostForm.Get("two_step_required") == "true"
+	p := twostep.Policy{TwoStepRequired: &required, AllowedMethods: []twostep.MethodType{}}
+	for _, t := range r.PostForm["allowed_methods"] {
+		p.AllowedMethods = append(p.AllowedMethods, twostep.MethodType(t))
+	}
+	grace, err := strconv.Atoi(r.PostForm.Get("grace_logins"))
+	if err != nil {
+		grace = -1 // refused by the domain with a message tied to the field
+	}
+	p.GraceLogins = &grace
+	if _, err := s.svc.SetPolicy(r.Context(), a.User, 0, p, clientOf(r)); err != nil {
+		d, derr := s.adminData(r, a)
+		if derr != nil {
+			return derr
+		}
+		s.formError(w, r, "admin", d, err)
+		return nil
+	}
+	http.Redirect(w, r, "/admin?flash=The+policy+was+saved.", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) pageAdminCreateUser(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
+	if err := requireAdmin(a); err != nil {
+		return err
+	}
+	form := map[string]string{"username": r.PostFormValue("username"), "email": r.PostFormValue("email"), "role": r.PostFormValue("role")}
+	_, err := s.svc.CreateUser(r.Context(), a.User, twostep.NewUser{CenterID: a.User.CenterID, Username: form["username"], Email: form["email"],
+		Password: r.PostFormValue("password"), Role: twostep.Role(form["role"])}, clientOf(r))
+	if err != nil {
+		d, derr := s.adminData(r, a)
+		if derr != nil {
+			return derr
+		}
+		d.Form = form
+		s.formError(w, r, "admin", d, err)
+		return nil
+	}
+	http.Redirect(w, r, "/admin?flash="+urlQuery(form["username"]+" was added."), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) pageAdminCSV(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
+	if err := requireAdmin(a); err != nil {
+		return err
+	}
+	ctr, users, err := s.svc.CenterUsers(r.Context(), a.User, 0)
+	if err != nil {
+		return err
+	}
+	writeUsersCSV(w, ctr.Name, users)
+	return nil
+}
+
+func resetPage(a *twostep.Auth, username string) pageData {
+	return pageData{Title: "Reset 2-Step Verification", Auth: a, D: confirmView{Action: "/admin/users/" + username + "/reset",
+		Explain: "This deletes " + username + "'s verified methods and recovery codes and signs them out everywhere. If your center requires 2-Step Verification they must set it up at their next sign-in. They get an email about it. Enter your own password to confirm.",
+		Button:  "Reset 2-Step Verification", Danger: true}}
+}
+
+func (s *Server) pageAdminResetForm(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
+	if err := requireAdmin(a); err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "password_confirm", resetPage(a, r.PathValue("username")))
+	return nil
+}
+
+func (s *Server) pageAdminReset(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
+	if err := requireAdmin(a); err != nil {
+		return err
+	}
+	username := r.PathValue("username")
+	err := s.svc.ResetTwoStepConfirmed(r.Context(), a, username, r.PostFormValue("password"), clientOf(r))
+	if err != nil {
+		s.formError(w, r, "password_confirm", resetPage(a, username), err)
+		return nil
+	}
+	s.queued()
+	http.Redirect(w, r, "/admin?flash="+urlQuery("2-Step Verification of "+username+" was reset."), http.StatusSeeOther)
+	return nil
+}
+
+type auditView struct {
+	Events []twostep.AuditEvent
+	Older  int64
+}
+
+func (s *Server) pageAudit(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
+	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
+	const page = 50
+	events, err := s.svc.AuditLog(r.Context(), a.User, 0, page, before)
+	if err != nil {
+		return err
+	}
+	v := auditView{Events: events}
+	if len(events) == page {
+		v.Older = events[len(events)-1].ID
+	}
+	s.render(w, r, http.StatusOK, "audit", pageData{Title: "Audit log", Auth: a, D: v})
+	return nil
+}
