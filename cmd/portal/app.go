@@ -107,6 +107,7 @@ func settingsOf(c *config.Config) twostep.Settings {
 	s.SessionIdle, s.SessionAbsolute, s.RecentAuth = c.SessionIdle, c.SessionAbsolute, c.RecentAuth
 	s.LoginAccountLimit, s.LoginAddressLimit, s.LoginWindow = c.LoginAccountLimit, c.LoginAddressLimit, c.LoginWindow
 	s.SMSCountries = c.SMSCountries
+	s.SendCaps = c.SendCaps
 	return s
 }
 

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/providerportal/portal/internal/twostep"
 )
 
 // Argon2 holds argon2id cost parameters.
@@ -63,6 +65,8 @@ type Config struct {
 	LoginAccountLimit int
 	LoginAddressLimit int
 	LoginWindow       time.Duration
+
+	SendCaps twostep.SendCaps
 
 	Demo bool
 }
@@ -150,7 +154,20 @@ func settings() []setting {
 		{"PORTAL_RECENT_AUTH", "recent-auth", "15m", "how recent a sign-in must be to start adding a method without the password", dur(func(c *Config) *time.Duration { return &c.RecentAuth })},
 		{"PORTAL_LOGIN_ACCOUNT_LIMIT", "login-account-limit", "10", "password attempts per account per login window", count(1, func(c *Config) *int { return &c.LoginAccountLimit })},
 		{"PORTAL_LOGIN_ADDRESS_LIMIT", "login-address-limit", "100", "password attempts per client address per login window", count(1, func(c *Config) *int { return &c.LoginAddressLimit })},
+		{"PORTAL_SEND_LIMIT_USER", "send-limit-user", "10/h,30/d", "codes sent per user (N/h,M/d; 0 = no limit)", capSetting(func(c *Config) *twostep.Cap { return &c.SendCaps.User })},
+		{"PORTAL_SEND_LIMIT_DESTINATION", "send-limit-destination", "10/h,30/d", "codes sent per phone number or email address", capSetting(func(c *Config) *twostep.Cap { return &c.SendCaps.Destination })},
+		{"PORTAL_SEND_LIMIT_ADDRESS", "send-limit-address", "30/h,200/d", "codes sent per client address", capSetting(func(c *Config) *twostep.Cap { return &c.SendCaps.Address })},
+		{"PORTAL_SEND_LIMIT_CENTER", "send-limit-center", "1000/h,10000/d", "codes sent per center", capSetting(func(c *Config) *twostep.Cap { return &c.SendCaps.Center })},
+		{"PORTAL_SEND_LIMIT_GLOBAL", "send-limit-global", "5000/h,50000/d", "codes sent by the whole portal", capSetting(func(c *Config) *twostep.Cap { return &c.SendCaps.Global })},
 		{"PORTAL_LOGIN_WINDOW", "login-window", "15m", "window of the password attempt limits", dur(func(c *Config) *time.Duration { return &c.LoginWindow })},
+	}
+}
+
+func capSetting(dst func(*Config) *twostep.Cap) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		cp, err := twostep.ParseCap(v)
+		*dst(c) = cp
+		return err
 	}
 }
 

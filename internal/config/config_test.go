@@ -2,6 +2,8 @@ package config
 
 import (
 	"strings"
+
+	"github.com/providerportal/portal/internal/twostep"
 	"testing"
 	"time"
 )
@@ -37,6 +39,7 @@ func TestDefaults(t *testing.T) {
 		{"countries", len(c.SMSCountries) == 1 && c.SMSCountries[0] == 1, true},
 		{"secure", c.Secure(), false},
 		{"site", c.SiteName, "Provider Portal"},
+		{"send caps", c.SendCaps, twostep.DefaultSendCaps()},
 	}
 	for _, tc := range checks {
 		if tc.got != tc.want {
@@ -87,6 +90,8 @@ func TestInvalidSettingsNameTheSetting(t *testing.T) {
 		{"PORTAL_SMS_URL", "twilio://sid:tok@api.example?from=1555"},
 		{"PORTAL_SMS_URL", "carrier-pigeon://x"},
 		{"PORTAL_DEV_OUTBOX", "perhaps"},
+		{"PORTAL_SEND_LIMIT_USER", "ten per hour"},
+		{"PORTAL_SEND_LIMIT_GLOBAL", "5/w"},
 		{"PORTAL_MAIL_FROM", "not an address"},
 	}
 	for _, tc := range cases {

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -40,21 +42,34 @@ func (s *Store) ResetThrottle(ctx context.Context, key string) error {
 	return nil
 }
 
-// RecordSecondStepFailure counts one failure; the threshold-th locks the second step.
-func (s *Store) RecordSecondStepFailure(ctx context.Context, userID int64, threshold int, lockUntil time.Time) (int, bool, error) {
-	var failures int
-	var until int64
-	err := s.writeRow(ctx, `UPDATE users SET
-			second_step_failures = CASE WHEN second_step_failures + 1 >= ? THEN 0 ELSE second_step_failures + 1 END,
-			locked_until = CASE WHEN second_step_failures + 1 >= ? THEN ? ELSE locked_until END
-		WHERE id = ? RETURNING second_step_failures, locked_until`, threshold, threshold, ms(lockUntil), userID).Scan(&failures, &until)
+// ReserveSecondStepAttempt counts an attempt unless locked or at the threshold.
+func (s *Store) ReserveSecondStepAttempt(ctx context.Context, userID int64, now time.Time, threshold int) (int, bool, error) {
+	var n int
+	err := s.writeRow(ctx, `UPDATE users SET second_step_failures = second_step_failures + 1
+		WHERE id = ? AND locked_until <= ? AND second_step_failures < ? RETURNING second_step_failures`, userID, ms(now), threshold).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
 	if err != nil {
-		return 0, false, fmt.Errorf("record failure: %w", notFound(err))
+		return 0, false, fmt.Errorf("reserve attempt: %w", err)
 	}
-	if until == ms(lockUntil) && failures == 0 {
-		return threshold, true, nil
+	return n, true, nil
+}
+
+// ReleaseSecondStepAttempt takes back one reserved attempt.
+func (s *Store) ReleaseSecondStepAttempt(ctx context.Context, userID int64) error {
+	if _, err := s.exec(ctx, "UPDATE users SET second_step_failures = second_step_failures - 1 WHERE id = ? AND second_step_failures > 0", userID); err != nil {
+		return fmt.Errorf("release attempt: %w", err)
 	}
-	return failures, false, nil
+	return nil
+}
+
+// LockSecondStep locks the user's second step until until.
+func (s *Store) LockSecondStep(ctx context.Context, userID int64, until time.Time) error {
+	if _, err := s.exec(ctx, "UPDATE users SET locked_until = ?, second_step_failures = 0 WHERE id = ?", ms(until), userID); err != nil {
+		return fmt.Errorf("lock second step: %w", err)
+	}
+	return nil
 }
 
 // ResetSecondStepFailures clears the consecutive failure count.

@@ -372,15 +372,29 @@ func TestLockoutAndRecoveryCodes(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		_, u := seedUser(t, s, "jdoe")
-		until := t0.Add(15 * time.Minute)
 		for i := 1; i <= 3; i++ {
-			n, locked, err := s.RecordSecondStepFailure(ctx, u.ID, 3, until)
-			if err != nil || n != i || locked != (i == 3) {
-				t.Fatalf("failure %d: %d %v %v", i, n, locked, err)
+			n, ok, err := s.ReserveSecondStepAttempt(ctx, u.ID, t0, 3)
+			if err != nil || n != i || !ok {
+				t.Fatalf("attempt %d: %d %v %v", i, n, ok, err)
 			}
 		}
+		if _, ok, _ := s.ReserveSecondStepAttempt(ctx, u.ID, t0, 3); ok {
+			t.Fatal("a fourth attempt was reserved at threshold 3")
+		}
+		s.ReleaseSecondStepAttempt(ctx, u.ID)
+		if n, ok, _ := s.ReserveSecondStepAttempt(ctx, u.ID, t0, 3); !ok || n != 3 {
+			t.Fatal("released attempt not given back")
+		}
+		until := t0.Add(15 * time.Minute)
+		s.LockSecondStep(ctx, u.ID, until)
 		if lu, _ := s.LockedUntil(ctx, u.ID); !lu.Equal(until) {
 			t.Fatalf("locked until %v", lu)
+		}
+		if _, ok, _ := s.ReserveSecondStepAttempt(ctx, u.ID, t0.Add(time.Minute), 3); ok {
+			t.Fatal("attempt reserved while locked")
+		}
+		if n, ok, _ := s.ReserveSecondStepAttempt(ctx, u.ID, until, 3); !ok || n != 1 {
+			t.Fatal("lock did not end or count did not restart")
 		}
 		if err := s.ReplaceRecoveryCodes(ctx, u.ID, []string{"a", "b"}); err != nil {
 			t.Fatal(err)

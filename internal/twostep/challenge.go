@@ -8,8 +8,8 @@ import (
 )
 
 // SendLoginCode sends a sign-in code to the chosen phone or email (R11, R12).
-// Errors: method_does_not_send, no_such_method, resend_too_soon, locked.
-func (s *Service) SendLoginCode(ctx context.Context, a *Auth, t MethodType) (*CodeSent, error) {
+// Errors: method_does_not_send, no_such_method, resend_too_soon, send_limit_reached, locked.
+func (s *Service) SendLoginCode(ctx context.Context, a *Auth, t MethodType, c Client) (*CodeSent, error) {
 	m, err := s.challengeMethod(ctx, a, t)
 	if err != nil {
 		return nil, err
@@ -24,7 +24,7 @@ func (s *Service) SendLoginCode(ctx context.Context, a *Auth, t MethodType) (*Co
 	if t == MethodEmail {
 		wait = s.set.ResendLoginEmail
 	}
-	sent, err := s.issueCode(ctx, a.User, PurposeLogin, t, m.Label, wait)
+	sent, err := s.issueCode(ctx, a.User, PurposeLogin, t, m.Label, wait, c)
 	if err != nil {
 		return nil, err
 	}
@@ -97,10 +97,18 @@ func (s *Service) VerifyLogin(ctx context.Context, a *Auth, t MethodType, code s
 	if err != nil {
 		return err
 	}
-	if err := s.checkLock(ctx, a.User); err != nil {
+	now := s.clock.Now()
+	count, ok, err := s.store.ReserveSecondStepAttempt(ctx, a.User.ID, now, s.set.LockoutFailures)
+	if err != nil {
 		return err
 	}
-	now := s.clock.Now()
+	if !ok {
+		// Locked, or the last attempts before the lock are being judged right now.
+		if err := s.checkLock(ctx, a.User); err != nil {
+			return err
+		}
+		return lockedError(s.set.Lockout)
+	}
 	var verr error
 	switch t {
 	case MethodTOTP:
@@ -112,9 +120,10 @@ func (s *Service) VerifyLogin(ctx context.Context, a *Auth, t MethodType, code s
 	}
 	if verr != nil {
 		if ErrorCode(verr) != EInvalidCode {
+			s.store.ReleaseSecondStepAttempt(context.WithoutCancel(ctx), a.User.ID)
 			return verr
 		}
-		return s.secondStepFailed(ctx, a, t, verr, c)
+		return s.secondStepFailed(ctx, a, t, count, verr, c)
 	}
 	if err := s.store.ResetSecondStepFailures(ctx, a.User.ID); err != nil {
 		return err
@@ -130,22 +139,21 @@ func (s *Service) VerifyLogin(ctx context.Context, a *Auth, t MethodType, code s
 	return nil
 }
 
-// secondStepFailed counts a failure toward the lockout (B3) and says what is left.
-func (s *Service) secondStepFailed(ctx context.Context, a *Auth, t MethodType, verr error, c Client) error {
-	now := s.clock.Now()
-	failures, locked, err := s.store.RecordSecondStepFailure(ctx, a.User.ID, s.set.LockoutFailures, now.Add(s.set.Lockout))
-	if err != nil {
-		return err
-	}
+// secondStepFailed records a wrong code: the attempt that reaches the threshold
+// locks the second step (B3), emails the user and audits it.
+func (s *Service) secondStepFailed(ctx context.Context, a *Auth, t MethodType, count int, verr error, c Client) error {
 	s.audit(ctx, a.centerID(), a.User.Username, "second_step_failed", a.User.Username, c, string(t))
-	if locked {
+	if count >= s.set.LockoutFailures {
+		if err := s.store.LockSecondStep(ctx, a.User.ID, s.clock.Now().Add(s.set.Lockout)); err != nil {
+			return err
+		}
 		s.audit(ctx, a.centerID(), a.User.Username, "locked", a.User.Username, c, "")
 		s.notify(ctx, a.User, c, "sign-in locked after wrong codes",
 			fmt.Sprintf("After %d wrong codes, the second step of signing in to your account is locked for %s.", s.set.LockoutFailures, humanDuration(s.set.Lockout)))
 		return lockedError(s.set.Lockout)
 	}
 	e := verr.(*Error)
-	left := s.set.LockoutFailures - failures
+	left := s.set.LockoutFailures - count
 	if e.AttemptsLeft == nil || *e.AttemptsLeft > left {
 		e.AttemptsLeft = &left
 	}

@@ -16,8 +16,12 @@ type CodeSent struct {
 
 // issueCode creates a 6-digit code, stores its keyed hash and queues the message
 // that carries it, in one transaction, unless the resend wait of this purpose and
-// channel has not passed. Errors: resend_too_soon (with RetryAfter).
-func (s *Service) issueCode(ctx context.Context, u *User, p CodePurpose, ch MethodType, dest string, wait time.Duration) (*CodeSent, error) {
+// channel has not passed. Errors: resend_too_soon, send_limit_reached (with RetryAfter).
+func (s *Service) issueCode(ctx context.Context, u *User, p CodePurpose, ch MethodType, dest string, wait time.Duration, c Client) (*CodeSent, error) {
+	undo, err := s.checkSendCaps(ctx, u, dest, c)
+	if err != nil {
+		return nil, err
+	}
 	now := s.clock.Now()
 	code := newCode(6)
 	nc := &NewCode{
@@ -29,9 +33,11 @@ func (s *Service) issueCode(ctx context.Context, u *User, p CodePurpose, ch Meth
 	}
 	ok, last, err := s.store.IssueCode(ctx, nc)
 	if err != nil {
+		undo()
 		return nil, fmt.Errorf("issue code: %w", err)
 	}
 	if !ok {
+		undo() // a refused resend sends nothing and costs nothing
 		left := last.Add(wait).Sub(now)
 		return nil, &Error{Code: EResendTooSoon, RetryAfter: left,
 			Message: fmt.Sprintf("You can ask for a new code in %s.", humanDuration(left))}

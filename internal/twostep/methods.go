@@ -133,7 +133,7 @@ func totpAAD(userID int64) string { return fmt.Sprintf("totp:%d", userID) }
 
 // StartPhone begins adding a mobile number (R8): both entries must match; a code
 // is sent by SMS. Errors: invalid_phone, mismatch, resend_too_soon, and as canAdd.
-func (s *Service) StartPhone(ctx context.Context, a *Auth, phone, confirm, password string) (*CodeSent, error) {
+func (s *Service) StartPhone(ctx context.Context, a *Auth, phone, confirm, password string, c Client) (*CodeSent, error) {
 	if err := s.canAdd(ctx, a, MethodPhone, password); err != nil {
 		return nil, err
 	}
@@ -144,12 +144,12 @@ func (s *Service) StartPhone(ctx context.Context, a *Auth, phone, confirm, passw
 	if again, err := ParsePhone(confirm, s.set.SMSCountries); err != nil || again != num {
 		return nil, FieldError(EMismatch, "confirm_phone", "The two phone numbers do not match.")
 	}
-	return s.startSending(ctx, a, MethodPhone, num)
+	return s.startSending(ctx, a, MethodPhone, num, c)
 }
 
 // StartEmail begins adding an email address (R9). Errors: invalid_email, mismatch,
 // resend_too_soon, and as canAdd.
-func (s *Service) StartEmail(ctx context.Context, a *Auth, email, confirm, password string) (*CodeSent, error) {
+func (s *Service) StartEmail(ctx context.Context, a *Auth, email, confirm, password string, c Client) (*CodeSent, error) {
 	if err := s.canAdd(ctx, a, MethodEmail, password); err != nil {
 		return nil, err
 	}
@@ -160,13 +160,13 @@ func (s *Service) StartEmail(ctx context.Context, a *Auth, email, confirm, passw
 	if again, ok := ParseEmail(confirm); !ok || again != addr {
 		return nil, FieldError(EMismatch, "confirm_email", "The two email addresses do not match.")
 	}
-	return s.startSending(ctx, a, MethodEmail, addr)
+	return s.startSending(ctx, a, MethodEmail, addr, c)
 }
 
 // startSending sends the setup code first (so a refused resend changes nothing),
 // then records the method as pending.
-func (s *Service) startSending(ctx context.Context, a *Auth, t MethodType, dest string) (*CodeSent, error) {
-	sent, err := s.issueCode(ctx, a.User, PurposeSetup, t, dest, s.set.ResendSetup)
+func (s *Service) startSending(ctx context.Context, a *Auth, t MethodType, dest string, c Client) (*CodeSent, error) {
+	sent, err := s.issueCode(ctx, a.User, PurposeSetup, t, dest, s.set.ResendSetup, c)
 	if err != nil {
 		return nil, err
 	}
@@ -181,12 +181,12 @@ func (s *Service) startSending(ctx context.Context, a *Auth, t MethodType, dest 
 
 // ResendSetupCode sends a new code to the number or address being added, after
 // the setup resend wait (R8, R9). Errors: no_pending_setup, resend_too_soon.
-func (s *Service) ResendSetupCode(ctx context.Context, a *Auth, t MethodType) (*CodeSent, error) {
+func (s *Service) ResendSetupCode(ctx context.Context, a *Auth, t MethodType, c Client) (*CodeSent, error) {
 	m, err := s.pending(ctx, a, t)
 	if err != nil {
 		return nil, err
 	}
-	return s.issueCode(ctx, a.User, PurposeSetup, t, m.Label, s.set.ResendSetup)
+	return s.issueCode(ctx, a.User, PurposeSetup, t, m.Label, s.set.ResendSetup, c)
 }
 
 func (s *Service) pending(ctx context.Context, a *Auth, t MethodType) (*Method, error) {

@@ -26,6 +26,7 @@ type Settings struct {
 	LoginAddressLimit int
 	LoginWindow       time.Duration
 	SMSCountries      []int
+	SendCaps          SendCaps
 	// NoticeGiveUp bounds how long the outbox retries a message without a code.
 	NoticeGiveUp time.Duration
 }
@@ -38,7 +39,7 @@ func DefaultSettings() Settings {
 		CodeAttempts: 5, LockoutFailures: 10, Lockout: 15 * time.Minute, GraceLogins: 3,
 		SessionIdle: 30 * time.Minute, SessionAbsolute: 12 * time.Hour, RecentAuth: 15 * time.Minute,
 		LoginAccountLimit: 10, LoginAddressLimit: 100, LoginWindow: 15 * time.Minute,
-		SMSCountries: []int{1}, NoticeGiveUp: 24 * time.Hour,
+		SMSCountries: []int{1}, SendCaps: DefaultSendCaps(), NoticeGiveUp: 24 * time.Hour,
 	}
 }
 

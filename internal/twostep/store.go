@@ -173,9 +173,15 @@ type GuardStore interface {
 	HitThrottle(ctx context.Context, key string, now time.Time, window time.Duration) (hits int, start time.Time, err error)
 	UndoThrottleHit(ctx context.Context, key string) error
 	ResetThrottle(ctx context.Context, key string) error
-	// RecordSecondStepFailure counts a failure; on reaching threshold it locks the
-	// second step until lockUntil and starts counting again.
-	RecordSecondStepFailure(ctx context.Context, userID int64, threshold int, lockUntil time.Time) (failures int, locked bool, err error)
+	// ReserveSecondStepAttempt counts one second-step attempt before it is judged,
+	// with one conditional update: it fails (ok false) while the user is locked or
+	// when threshold attempts are already counted, so concurrent guesses can never
+	// exceed the limit. It returns the count including this attempt.
+	ReserveSecondStepAttempt(ctx context.Context, userID int64, now time.Time, threshold int) (count int, ok bool, err error)
+	// ReleaseSecondStepAttempt takes back a reserved attempt that was not a wrong code.
+	ReleaseSecondStepAttempt(ctx context.Context, userID int64) error
+	// LockSecondStep locks the second step until the given time and clears the count.
+	LockSecondStep(ctx context.Context, userID int64, until time.Time) error
 	ResetSecondStepFailures(ctx context.Context, userID int64) error
 	LockedUntil(ctx context.Context, userID int64) (time.Time, error)
 	ReplaceRecoveryCodes(ctx context.Context, userID int64, hashes []string) error

@@ -86,7 +86,7 @@ func (e *env) enrolTOTP(a *twostep.Auth) string {
 
 func (e *env) enrolPhone(a *twostep.Auth, phone string) {
 	e.t.Helper()
-	if _, err := e.svc.StartPhone(e.ctx, a, phone, phone, ""); err != nil {
+	if _, err := e.svc.StartPhone(e.ctx, a, phone, phone, "", client); err != nil {
 		e.t.Fatalf("start phone: %v", err)
 	}
 	num, _ := twostep.ParsePhone(phone, []int{1})
@@ -97,7 +97,7 @@ func (e *env) enrolPhone(a *twostep.Auth, phone string) {
 
 func (e *env) enrolEmail(a *twostep.Auth, addr string) {
 	e.t.Helper()
-	if _, err := e.svc.StartEmail(e.ctx, a, addr, addr, ""); err != nil {
+	if _, err := e.svc.StartEmail(e.ctx, a, addr, addr, "", client); err != nil {
 		e.t.Fatalf("start email: %v", err)
 	}
 	if _, err := e.svc.VerifySetup(e.ctx, a, twostep.MethodEmail, e.lastCode(addr), client); err != nil {
@@ -176,9 +176,9 @@ func TestTurnOnAddMethodsAndSignIn(t *testing.T) { // R2–R5, R7–R9, R11
 		if err := p.Allow(twostep.AccessFull); code(err) != twostep.ETwoStepPending {
 			t.Fatal("pending session reached a full route")
 		}
-		_, err = e.svc.SendLoginCode(e.ctx, p, twostep.MethodTOTP)
+		_, err = e.svc.SendLoginCode(e.ctx, p, twostep.MethodTOTP, client)
 		expectCode(t, err, twostep.EMethodDoesNotSend)
-		sent, err := e.svc.SendLoginCode(e.ctx, p, twostep.MethodEmail)
+		sent, err := e.svc.SendLoginCode(e.ctx, p, twostep.MethodEmail, client)
 		if err != nil || sent.To != "j•••@example.net" || sent.ResendAfter != 5*time.Minute {
 			t.Fatalf("send: %+v %v", sent, err)
 		}
@@ -214,15 +214,15 @@ func TestSetupBadInput(t *testing.T) { // R3, R8, R9 bad input
 			{"12", "12", twostep.EInvalidPhone},
 			{"+44 7911 123456", "+44 7911 123456", twostep.EInvalidPhone},
 		} {
-			_, err := e.svc.StartPhone(e.ctx, a, tc.phone, tc.confirm, "")
+			_, err := e.svc.StartPhone(e.ctx, a, tc.phone, tc.confirm, "", client)
 			expectCode(t, err, tc.want)
 		}
-		_, err := e.svc.StartEmail(e.ctx, a, "a@example.org", "b@example.org", "")
+		_, err := e.svc.StartEmail(e.ctx, a, "a@example.org", "b@example.org", "", client)
 		expectCode(t, err, twostep.EMismatch)
-		_, err = e.svc.StartEmail(e.ctx, a, "not-an-email", "not-an-email", "")
+		_, err = e.svc.StartEmail(e.ctx, a, "not-an-email", "not-an-email", "", client)
 		expectCode(t, err, twostep.EInvalidEmail)
 		// Domain compared case-insensitively.
-		if _, err := e.svc.StartEmail(e.ctx, a, "Ann@Example.org", "Ann@EXAMPLE.ORG", ""); err != nil {
+		if _, err := e.svc.StartEmail(e.ctx, a, "Ann@Example.org", "Ann@EXAMPLE.ORG", "", client); err != nil {
 			t.Fatal(err)
 		}
 		_, err = e.svc.VerifySetup(e.ctx, a, twostep.MethodPhone, "123456", client)
@@ -238,19 +238,19 @@ func TestSetupCodeTimingAndTries(t *testing.T) { // R8, R9, codes
 		e.user("jdoe")
 		a := e.auth(e.login("jdoe").Token)
 		e.svc.TurnOn(e.ctx, a, client)
-		sent, err := e.svc.StartPhone(e.ctx, a, "+1 201 555 0123", "(201) 555-0123", "")
+		sent, err := e.svc.StartPhone(e.ctx, a, "+1 201 555 0123", "(201) 555-0123", "", client)
 		if err != nil || sent.ResendAfter != time.Minute || sent.ExpiresIn != 10*time.Minute || sent.To != "•••-•••-0123" {
 			t.Fatalf("start: %+v %v", sent, err)
 		}
 		first := e.lastCode("+12015550123")
 		e.clock.Add(59 * time.Second)
-		_, err = e.svc.ResendSetupCode(e.ctx, a, twostep.MethodPhone)
+		_, err = e.svc.ResendSetupCode(e.ctx, a, twostep.MethodPhone, client)
 		expectCode(t, err, twostep.EResendTooSoon)
 		if ra := err.(*twostep.Error).RetryAfter; ra != time.Second {
 			t.Fatalf("retry after %v", ra)
 		}
 		e.clock.Add(time.Second)
-		if _, err := e.svc.ResendSetupCode(e.ctx, a, twostep.MethodPhone); err != nil {
+		if _, err := e.svc.ResendSetupCode(e.ctx, a, twostep.MethodPhone, client); err != nil {
 			t.Fatal(err)
 		}
 		second := e.lastCode("+12015550123")
@@ -262,7 +262,7 @@ func TestSetupCodeTimingAndTries(t *testing.T) { // R8, R9, codes
 		_, err = e.svc.VerifySetup(e.ctx, a, twostep.MethodPhone, second, client)
 		expectCode(t, err, twostep.ECodeExpired)
 		// Five wrong tries kill a code.
-		e.svc.ResendSetupCode(e.ctx, a, twostep.MethodPhone)
+		e.svc.ResendSetupCode(e.ctx, a, twostep.MethodPhone, client)
 		right := e.lastCode("+12015550123")
 		wrong := "000000"
 		if right == wrong {
@@ -333,14 +333,14 @@ func TestTOTPReplayAndLoginResend(t *testing.T) { // B4, R12
 		prev := twostep.TOTPCode(secret, e.clock.Now().Add(-30*time.Second))
 		expectCode(t, e.svc.VerifyLogin(e.ctx, p, twostep.MethodTOTP, prev, client), twostep.EInvalidCode)
 		// Phone: resend after 1 minute, and a new sign-in does not reset the wait.
-		if _, err := e.svc.SendLoginCode(e.ctx, p, twostep.MethodPhone); err != nil {
+		if _, err := e.svc.SendLoginCode(e.ctx, p, twostep.MethodPhone, client); err != nil {
 			t.Fatal(err)
 		}
 		p2 := e.auth(e.login("jdoe").Token)
-		_, err := e.svc.SendLoginCode(e.ctx, p2, twostep.MethodPhone)
+		_, err := e.svc.SendLoginCode(e.ctx, p2, twostep.MethodPhone, client)
 		expectCode(t, err, twostep.EResendTooSoon)
 		e.clock.Add(time.Minute)
-		if _, err := e.svc.SendLoginCode(e.ctx, p2, twostep.MethodPhone); err != nil {
+		if _, err := e.svc.SendLoginCode(e.ctx, p2, twostep.MethodPhone, client); err != nil {
 			t.Fatal(err)
 		}
 		if err := e.svc.VerifyLogin(e.ctx, p2, twostep.MethodPhone, e.lastCode("+12015550123"), client); err != nil {
@@ -469,7 +469,7 @@ func TestConcurrentVerifyOneWinner(t *testing.T) { // B4
 			sessions = append(sessions, e.auth(e.login("jdoe").Token))
 		}
 		e.clock.Add(6 * time.Minute)
-		if _, err := e.svc.SendLoginCode(e.ctx, sessions[0], twostep.MethodEmail); err != nil {
+		if _, err := e.svc.SendLoginCode(e.ctx, sessions[0], twostep.MethodEmail, client); err != nil {
 			t.Fatal(err)
 		}
 		c := e.lastCode("j@example.net")
@@ -506,12 +506,12 @@ func TestRecentAuthentication(t *testing.T) { // B16
 		if _, err := e.svc.StartTOTP(e.ctx, a, pw); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.svc.StartEmail(e.ctx, a, "j@example.net", "j@example.net", ""); err != nil {
+		if _, err := e.svc.StartEmail(e.ctx, a, "j@example.net", "j@example.net", "", client); err != nil {
 			t.Fatalf("password just given, still asked: %v", err)
 		}
 		e.updateCenter(func(c *twostep.Center) { c.AllowedMethods = []twostep.MethodType{twostep.MethodTOTP} })
 		a = e.auth(a.Token)
-		_, err = e.svc.StartPhone(e.ctx, a, "2015550123", "2015550123", "")
+		_, err = e.svc.StartPhone(e.ctx, a, "2015550123", "2015550123", "", client)
 		expectCode(t, err, twostep.EMethodNotAllowed)
 	})
 }

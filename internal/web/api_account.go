@@ -101,12 +101,12 @@ func (s *Server) apiStartContact(t twostep.MethodType) authedHandler {
 			if in.Email != "" || in.ConfirmEmail != "" {
 				return twostep.Errorf(twostep.EInvalid, "Send phone and confirm_phone.")
 			}
-			sent, err = s.svc.StartPhone(r.Context(), a, in.Phone, in.ConfirmPhone, in.Password)
+			sent, err = s.svc.StartPhone(r.Context(), a, in.Phone, in.ConfirmPhone, in.Password, clientOf(r))
 		} else {
 			if in.Phone != "" || in.ConfirmPhone != "" {
 				return twostep.Errorf(twostep.EInvalid, "Send email and confirm_email.")
 			}
-			sent, err = s.svc.StartEmail(r.Context(), a, in.Email, in.ConfirmEmail, in.Password)
+			sent, err = s.svc.StartEmail(r.Context(), a, in.Email, in.ConfirmEmail, in.Password, clientOf(r))
 		}
 		if err != nil {
 			return err
@@ -122,7 +122,7 @@ func (s *Server) apiResendSetup(t twostep.MethodType) authedHandler {
 		if err := decodeJSON(r, &struct{}{}, true); err != nil {
 			return err
 		}
-		sent, err := s.svc.ResendSetupCode(r.Context(), a, t)
+		sent, err := s.svc.ResendSetupCode(r.Context(), a, t, clientOf(r))
 		if err != nil {
 			return err
 		}

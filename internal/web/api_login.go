@@ -77,7 +77,7 @@ func (s *Server) apiSendCode(w http.ResponseWriter, r *http.Request, a *twostep.
 	if err := decodeJSON(r, &in, false); err != nil {
 		return err
 	}
-	sent, err := s.svc.SendLoginCode(r.Context(), a, twostep.MethodType(in.Method))
+	sent, err := s.svc.SendLoginCode(r.Context(), a, twostep.MethodType(in.Method), clientOf(r))
 	if err != nil {
 		return err
 	}

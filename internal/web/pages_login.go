@@ -104,7 +104,7 @@ func (s *Server) pageSendCode(w http.ResponseWriter, r *http.Request, a *twostep
 	t := twostep.MethodType(r.PostFormValue("method"))
 	var err error
 	if t.Sends() {
-		_, err = s.svc.SendLoginCode(r.Context(), a, t)
+		_, err = s.svc.SendLoginCode(r.Context(), a, t, clientOf(r))
 		if err == nil {
 			s.queued()
 		} else if twostep.ErrorCode(err) == twostep.EResendTooSoon {

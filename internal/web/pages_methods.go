@@ -82,10 +82,10 @@ func (s *Server) pageAddMethodPost(w http.ResponseWriter, r *http.Request, a *tw
 		return nil
 	case twostep.MethodPhone:
 		form["phone"], form["confirm_phone"] = r.PostFormValue("phone"), r.PostFormValue("confirm_phone")
-		_, err = s.svc.StartPhone(r.Context(), a, form["phone"], form["confirm_phone"], password)
+		_, err = s.svc.StartPhone(r.Context(), a, form["phone"], form["confirm_phone"], password, clientOf(r))
 	default:
 		form["email"], form["confirm_email"] = r.PostFormValue("email"), r.PostFormValue("confirm_email")
-		_, err = s.svc.StartEmail(r.Context(), a, form["email"], form["confirm_email"], password)
+		_, err = s.svc.StartEmail(r.Context(), a, form["email"], form["confirm_email"], password, clientOf(r))
 	}
 	if err != nil {
 		d := s.addPage(a, t, addView{Step: "start", NeedsPassword: s.svc.NeedsReauth(a)})
@@ -103,7 +103,7 @@ func (s *Server) pageResendSetup(w http.ResponseWriter, r *http.Request, a *twos
 	if err != nil {
 		return err
 	}
-	if _, err := s.svc.ResendSetupCode(r.Context(), a, t); err != nil {
+	if _, err := s.svc.ResendSetupCode(r.Context(), a, t, clientOf(r)); err != nil {
 		st, serr := s.svc.CodeStatus(r.Context(), a, twostep.PurposeSetup, t)
 		if serr != nil {
 			return serr
