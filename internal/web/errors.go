@@ -78,6 +78,7 @@ func (s *Server) asDomainError(r *http.Request, err error) (*twostep.Error, int)
 // fail answers err as JSON (the API) or as an error page.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	de, status := s.asDomainError(r, err)
+	s.metrics.errors.WithLabelValues(de.Code).Inc()
 	if de.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(retrySeconds(de)))
 	}

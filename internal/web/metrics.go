@@ -11,6 +11,7 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	logins   *prometheus.CounterVec
+	errors   *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -21,9 +22,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"route"}),
 		logins: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "portal_signins_total", Help: "Sign-in steps by step and result."},
 			[]string{"step", "result"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "portal_errors_total", Help: "Answers with an error, by error code (send_limit_reached counts refused sends)."},
+			[]string{"code"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.requests, m.latency, m.logins)
+		reg.MustRegister(m.requests, m.latency, m.logins, m.errors)
 	}
 	return m
 }

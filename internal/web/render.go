@@ -122,6 +122,7 @@ func (s *Server) formError(w http.ResponseWriter, r *http.Request, page string, 
 		s.fail(w, r, err)
 		return
 	}
+	s.metrics.errors.WithLabelValues(de.Code).Inc()
 	d.Error = de
 	s.render(w, r, status, page, d)
 }
