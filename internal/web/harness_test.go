@@ -50,12 +50,12 @@ type opts struct {
 	set     func(*twostep.Settings)
 }
 
-func startPortal(t *testing.T, s *store.Store, o opts) *portal {
+// instance starts one portal server over s (one of possibly several on one database).
+func instance(t *testing.T, s *store.Store, o opts, clock *fakeClock) *portal {
 	set := twostep.DefaultSettings()
 	if o.set != nil {
 		o.set(&set)
 	}
-	clock := &fakeClock{t: time.Now().UTC()}
 	var keys twostep.Keys
 	keys.Encryption[0], keys.Code[0] = 1, 2
 	svc := twostep.New(s, twostep.NewHasher(twostep.Argon2Params{MemoryKiB: 64, Passes: 1, Lanes: 1}), keys, set, clock, nil)
@@ -64,6 +64,12 @@ func startPortal(t *testing.T, s *store.Store, o opts) *portal {
 		slog.New(slog.DiscardHandler), reg, reg, nil)
 	p := &portal{t: t, srv: httptest.NewServer(w.Handler()), store: s, svc: svc, clock: clock}
 	t.Cleanup(p.srv.Close)
+	return p
+}
+
+func startPortal(t *testing.T, s *store.Store, o opts) *portal {
+	p := instance(t, s, o, &fakeClock{t: time.Now().UTC()})
+	svc := p.svc
 	ctx := context.Background()
 	var err error
 	if p.center, err = svc.CreateCenter(ctx, twostep.CLIActor, "Maple Clinic", twostep.Client{}); err != nil {
