@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/providerportal/portal/internal/twostep"
@@ -24,6 +25,52 @@ func (s *Store) HitThrottle(ctx context.Context, key string, now time.Time, wind
 		return 0, time.Time{}, fmt.Errorf("throttle: %w", err)
 	}
 	return hits, fromMS(start), nil
+}
+
+// HitThrottles counts one attempt under each key with a single multi-row upsert.
+func (s *Store) HitThrottles(ctx context.Context, keys []string, now time.Time, window time.Duration) ([]int, []time.Time, error) {
+	cutoff := ms(now.Add(-window))
+	q := "INSERT INTO throttle (key, window_start, hits) VALUES " + strings.Repeat("(?, ?, 1), ", len(keys)-1) + `(?, ?, 1)
+		ON CONFLICT (key) DO UPDATE SET
+			hits = CASE WHEN throttle.window_start <= ? THEN 1 ELSE throttle.hits + 1 END,
+			window_start = CASE WHEN throttle.window_start <= ? THEN excluded.window_start ELSE throttle.window_start END
+		RETURNING key, hits, window_start`
+	args := make([]any, 0, 2*len(keys)+2)
+	for _, k := range keys {
+		args = append(args, k, ms(now))
+	}
+	args = append(args, cutoff, cutoff)
+	rows, err := s.w.QueryContext(ctx, s.rebind(q), args...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("throttle: %w", err)
+	}
+	defer rows.Close()
+	hits := make([]int, len(keys))
+	starts := make([]time.Time, len(keys))
+	for rows.Next() {
+		var k string
+		var n int
+		var st int64
+		if err := rows.Scan(&k, &n, &st); err != nil {
+			return nil, nil, err
+		}
+		for i := range keys {
+			if keys[i] == k {
+				hits[i], starts[i] = n, fromMS(st)
+			}
+		}
+	}
+	return hits, starts, rows.Err()
+}
+
+// SettleThrottles forgets reset's attempts and takes one back from undo.
+func (s *Store) SettleThrottles(ctx context.Context, reset, undo string) error {
+	_, err := s.exec(ctx, `UPDATE throttle SET hits = CASE WHEN key = ? THEN 0 ELSE hits - 1 END
+		WHERE key = ? OR (key = ? AND hits > 0)`, reset, reset, undo)
+	if err != nil {
+		return fmt.Errorf("throttle: %w", err)
+	}
+	return nil
 }
 
 // UndoThrottleHit takes back one counted attempt.

@@ -104,3 +104,34 @@ func (s *Store) DeleteExpiredSessions(ctx context.Context, idleBefore, createdBe
 	}
 	return res.RowsAffected()
 }
+
+// SessionWithUser returns a session with its user and center in one query.
+func (s *Store) SessionWithUser(ctx context.Context, idHash []byte) (*twostep.Session, *twostep.User, *twostep.Center, error) {
+	row := s.queryRow(ctx, `SELECT s.user_id, s.state, s.selected, s.created_at, s.last_seen_at, s.auth_at, s.ip, s.user_agent,
+		u.id, COALESCE(u.center_id, 0), u.username, u.email, u.role, u.password_hash, u.two_step_on, u.grace_logins_used, u.created_at, `+centerJoinCols+`
+		FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN centers c ON c.id = u.center_id WHERE s.id_hash = ?`, hex.EncodeToString(idHash))
+	var ss twostep.Session
+	var state, selected string
+	var created, seen, auth int64
+	u, c, err := scanUserCenter(row, &ss.UserID, &state, &selected, &created, &seen, &auth, &ss.IP, &ss.UserAgent)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ss.IDHash = idHash
+	ss.State, ss.Selected = twostep.SessionState(state), twostep.MethodType(selected)
+	ss.CreatedAt, ss.LastSeenAt, ss.AuthAt = fromMS(created), fromMS(seen), fromMS(auth)
+	return &ss, u, c, nil
+}
+
+// RotateSession moves a session to a new id hash, state and selection.
+func (s *Store) RotateSession(ctx context.Context, oldHash []byte, ss *twostep.Session) error {
+	res, err := s.exec(ctx, "UPDATE sessions SET id_hash = ?, state = ?, selected = ?, auth_at = ?, last_seen_at = ? WHERE id_hash = ?",
+		hex.EncodeToString(ss.IDHash), string(ss.State), string(ss.Selected), ms(ss.AuthAt), ms(ss.LastSeenAt), hex.EncodeToString(oldHash))
+	if err != nil {
+		return fmt.Errorf("rotate session: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return twostep.ErrNotFound
+	}
+	return nil
+}

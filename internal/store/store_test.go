@@ -443,3 +443,53 @@ func TestSQLitePathWithURICharacters(t *testing.T) {
 		s.Close()
 	}
 }
+
+func TestCombinedReadsAndWrites(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		c, u := seedUser(t, s, "jdoe")
+		staff := &twostep.User{Username: "am", Email: "am@vendor.test", Role: twostep.RoleStaff, PasswordHash: "h", CreatedAt: t0}
+		s.CreateUser(ctx, staff)
+		gu, gc, err := s.UserAndCenter(ctx, "JDOE")
+		if err != nil || gu.ID != u.ID || gc == nil || gc.ID != c.ID || gc.Name != "Maple Clinic" {
+			t.Fatalf("user and center: %+v %+v %v", gu, gc, err)
+		}
+		if su, sc, err := s.UserAndCenter(ctx, "am"); err != nil || su.Role != twostep.RoleStaff || sc != nil {
+			t.Fatalf("staff: %+v %+v %v", su, sc, err)
+		}
+		if _, _, err := s.UserAndCenter(ctx, "ghost"); !errors.Is(err, twostep.ErrNotFound) {
+			t.Fatalf("ghost: %v", err)
+		}
+		ss := &twostep.Session{IDHash: []byte{1}, UserID: u.ID, State: twostep.StateTwoStep, Selected: twostep.MethodTOTP, CreatedAt: t0, LastSeenAt: t0, AuthAt: t0, IP: "ip", UserAgent: "ua"}
+		s.CreateSession(ctx, ss)
+		got, gu, gc, err := s.SessionWithUser(ctx, []byte{1})
+		if err != nil || got.State != twostep.StateTwoStep || got.Selected != twostep.MethodTOTP || gu.Username != "jdoe" || gc.ID != c.ID || !got.CreatedAt.Equal(t0) {
+			t.Fatalf("session with user: %+v %+v %+v %v", got, gu, gc, err)
+		}
+		next := *got
+		next.IDHash, next.State = []byte{2}, twostep.StateSignedIn
+		if err := s.RotateSession(ctx, []byte{1}, &next); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, _, err := s.SessionWithUser(ctx, []byte{1}); !errors.Is(err, twostep.ErrNotFound) {
+			t.Fatal("old id still works after rotation")
+		}
+		if got, _, _, _ := s.SessionWithUser(ctx, []byte{2}); got.State != twostep.StateSignedIn || !got.CreatedAt.Equal(t0) {
+			t.Fatalf("rotated: %+v", got)
+		}
+		if err := s.RotateSession(ctx, []byte{1}, &next); !errors.Is(err, twostep.ErrNotFound) {
+			t.Fatal("rotated a missing session")
+		}
+		for i := 1; i <= 3; i++ {
+			hits, _, err := s.HitThrottles(ctx, []string{"acct:a", "addr:x"}, t0, time.Minute)
+			if err != nil || hits[0] != i || hits[1] != i {
+				t.Fatalf("hits %v %v", hits, err)
+			}
+		}
+		s.SettleThrottles(ctx, "acct:a", "addr:x")
+		hits, _, _ := s.HitThrottles(ctx, []string{"acct:a", "addr:x"}, t0, time.Minute)
+		if hits[0] != 1 || hits[1] != 3 {
+			t.Fatalf("after settle: %v (want account cleared, address one back)", hits)
+		}
+	})
+}

@@ -166,3 +166,35 @@ func (s *Store) MethodTypesByCenter(ctx context.Context, centerID int64) (map[in
 	}
 	return out, rows.Err()
 }
+
+// UserAndCenter returns a user and their center in one query.
+func (s *Store) UserAndCenter(ctx context.Context, username string) (*twostep.User, *twostep.Center, error) {
+	row := s.queryRow(ctx, "SELECT u.id, COALESCE(u.center_id, 0), u.username, u.email, u.role, u.password_hash, u.two_step_on, u.grace_logins_used, u.created_at, "+
+		centerJoinCols+" FROM users u LEFT JOIN centers c ON c.id = u.center_id WHERE u.username_key = ?", strings.ToLower(username))
+	return scanUserCenter(row)
+}
+
+// centerJoinCols are a LEFT JOINed center's columns (all NULL for account managers).
+const centerJoinCols = "c.id, c.name, c.two_step_available, c.two_step_required, c.allowed_methods, c.grace_logins, c.created_at"
+
+func scanUserCenter(row interface{ Scan(...any) error }, extra ...any) (*twostep.User, *twostep.Center, error) {
+	var u twostep.User
+	var role string
+	var created int64
+	var cid, cgrace, ccreated sql.NullInt64
+	var cname, callowed sql.NullString
+	var cavail, creq sql.NullBool
+	dest := append(extra, &u.ID, &u.CenterID, &u.Username, &u.Email, &role, &u.PasswordHash, &u.TwoStepOn, &u.GraceLoginsUsed, &created,
+		&cid, &cname, &cavail, &creq, &callowed, &cgrace, &ccreated)
+	if err := row.Scan(dest...); err != nil {
+		return nil, nil, notFound(err)
+	}
+	u.Role = twostep.Role(role)
+	u.CreatedAt = fromMS(created)
+	if !cid.Valid {
+		return &u, nil, nil
+	}
+	c := &twostep.Center{ID: cid.Int64, Name: cname.String, TwoStepAvailable: cavail.Bool, TwoStepRequired: creq.Bool,
+		AllowedMethods: splitMethods(callowed.String), GraceLogins: int(cgrace.Int64), CreatedAt: fromMS(ccreated.Int64)}
+	return &u, c, nil
+}

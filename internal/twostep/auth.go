@@ -78,7 +78,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Auth, error)
 		return nil, noSession
 	}
 	hash := hashToken(token)
-	ss, err := s.store.SessionByHash(ctx, hash)
+	ss, u, center, err := s.store.SessionWithUser(ctx, hash)
 	if errors.Is(err, ErrNotFound) {
 		return nil, noSession
 	}
@@ -92,16 +92,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Auth, error)
 		}
 		return nil, Errorf(EUnauthenticated, "Your session has ended. Please sign in again.")
 	}
-	u, err := s.store.UserByID(ctx, ss.UserID)
-	if err != nil {
-		return nil, fmt.Errorf("session user: %w", err)
-	}
-	a := &Auth{Token: token, Session: ss, User: u}
-	if u.CenterID != 0 {
-		if a.Center, err = s.store.CenterByID(ctx, u.CenterID); err != nil {
-			return nil, fmt.Errorf("session center: %w", err)
-		}
-	}
+	a := &Auth{Token: token, Session: ss, User: u, Center: center}
 	if now.Sub(ss.LastSeenAt) >= touchEvery {
 		ss.LastSeenAt = now
 		if err := s.store.TouchSession(ctx, hash, now); err != nil {
@@ -137,15 +128,14 @@ func (s *Service) startSession(ctx context.Context, u *User, state SessionState,
 
 // rotate gives the session a new id (privilege change) in the given state.
 func (s *Service) rotate(ctx context.Context, a *Auth, state SessionState, c Client) error {
-	fresh, err := s.startSession(ctx, a.User, state, "", c)
-	if err != nil {
+	token, hash := newToken()
+	now := s.clock.Now()
+	fresh := *a.Session
+	fresh.IDHash, fresh.State, fresh.Selected, fresh.LastSeenAt = hash, state, "", now
+	if err := s.store.RotateSession(ctx, a.Session.IDHash, &fresh); err != nil {
 		return fmt.Errorf("rotate session: %w", err)
 	}
-	fresh.Session.CreatedAt = a.Session.CreatedAt
-	if err := s.store.DeleteSession(ctx, a.Session.IDHash); err != nil {
-		return fmt.Errorf("rotate session: %w", err)
-	}
-	a.Token, a.Session = fresh.Token, fresh.Session
+	a.Token, a.Session = token, &fresh
 	return nil
 }
 

@@ -36,14 +36,22 @@ func (s *Service) Login(ctx context.Context, username, password, oldToken string
 	now := s.clock.Now()
 	acctKey := "acct:" + strings.ToLower(username)
 	addrKey := "addr:" + c.IP
-	if err := s.hitLimit(ctx, acctKey, s.set.LoginAccountLimit, now); err != nil {
-		return nil, err
+	// Both attempts are counted before the password is judged, in one write, so
+	// parallel guesses cannot slip past the limits.
+	hits, starts, err := s.store.HitThrottles(ctx, []string{acctKey, addrKey}, now, s.set.LoginWindow)
+	if err != nil {
+		return nil, fmt.Errorf("login: %w", err)
 	}
-	if err := s.hitLimit(ctx, addrKey, s.set.LoginAddressLimit, now); err != nil {
-		s.store.UndoThrottleHit(ctx, acctKey)
-		return nil, err
+	for i, limit := range []int{s.set.LoginAccountLimit, s.set.LoginAddressLimit} {
+		if hits[i] > limit {
+			if i == 1 && hits[0] <= s.set.LoginAccountLimit {
+				s.store.UndoThrottleHit(ctx, acctKey) // the address is blocked: the account's count stays as it was
+			}
+			return nil, &Error{Code: ETooManyAttempts, Message: "Too many sign-in attempts. Wait a while and try again.",
+				RetryAfter: starts[i].Add(s.set.LoginWindow).Sub(now)}
+		}
 	}
-	u, err := s.store.UserByUsername(ctx, username)
+	u, center, err := s.store.UserAndCenter(ctx, username)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("login: %w", err)
 	}
@@ -56,48 +64,25 @@ func (s *Service) Login(ctx context.Context, username, password, oldToken string
 		return nil, fmt.Errorf("login: %w", err)
 	}
 	if !ok {
-		center, actor := int64(0), username
+		centerID, actor := int64(0), username
 		if u != nil {
-			center, actor = u.CenterID, u.Username
+			centerID, actor = u.CenterID, u.Username
 		}
-		s.audit(ctx, center, truncate(actor, 64), "login_failed", truncate(actor, 64), c, "")
+		s.audit(ctx, centerID, truncate(actor, 64), "login_failed", truncate(actor, 64), c, "")
 		return nil, Errorf(EInvalidCredentials, "The username or password is not right.")
 	}
 	// A right password clears the account's count and gives back the address's try.
-	if err := s.store.ResetThrottle(ctx, acctKey); err != nil {
-		return nil, err
-	}
-	if err := s.store.UndoThrottleHit(ctx, addrKey); err != nil {
+	if err := s.store.SettleThrottles(ctx, acctKey, addrKey); err != nil {
 		return nil, err
 	}
 	if oldToken != "" {
 		s.store.DeleteSession(ctx, hashToken(oldToken))
 	}
-	return s.afterPassword(ctx, u, c)
-}
-
-// hitLimit counts one password attempt under key and refuses past limit.
-func (s *Service) hitLimit(ctx context.Context, key string, limit int, now time.Time) error {
-	hits, start, err := s.store.HitThrottle(ctx, key, now, s.set.LoginWindow)
-	if err != nil {
-		return err
-	}
-	if hits > limit {
-		wait := start.Add(s.set.LoginWindow).Sub(now)
-		return &Error{Code: ETooManyAttempts, Message: "Too many sign-in attempts. Wait a while and try again.", RetryAfter: wait}
-	}
-	return nil
+	return s.afterPassword(ctx, u, center, c)
 }
 
 // afterPassword decides the session state for a user who gave the right password.
-func (s *Service) afterPassword(ctx context.Context, u *User, c Client) (*LoginResult, error) {
-	var center *Center
-	if u.CenterID != 0 {
-		var err error
-		if center, err = s.store.CenterByID(ctx, u.CenterID); err != nil {
-			return nil, fmt.Errorf("login center: %w", err)
-		}
-	}
+func (s *Service) afterPassword(ctx context.Context, u *User, center *Center, c Client) (*LoginResult, error) {
 	res := &LoginResult{State: StateSignedIn}
 	usable, err := s.usableMethods(ctx, u, center)
 	if err != nil {

@@ -34,6 +34,8 @@ type UserStore interface {
 	CreateUser(ctx context.Context, u *User) error // ErrDuplicate for a taken username
 	UserByID(ctx context.Context, id int64) (*User, error)
 	UserByUsername(ctx context.Context, username string) (*User, error)
+	// UserAndCenter returns a user and their center (nil for account managers) in one read.
+	UserAndCenter(ctx context.Context, username string) (*User, *Center, error)
 	ListUsers(ctx context.Context, centerID int64) ([]User, error)
 	CountUsers(ctx context.Context) (int, error)
 	SetPasswordHash(ctx context.Context, userID int64, hash string) error
@@ -52,6 +54,11 @@ type UserStore interface {
 type SessionStore interface {
 	CreateSession(ctx context.Context, s *Session) error
 	SessionByHash(ctx context.Context, idHash []byte) (*Session, error)
+	// SessionWithUser returns a session, its user and the user's center (nil for
+	// account managers) in one read.
+	SessionWithUser(ctx context.Context, idHash []byte) (*Session, *User, *Center, error)
+	// RotateSession gives a session a new id hash and state in one update.
+	RotateSession(ctx context.Context, oldHash []byte, s *Session) error
 	TouchSession(ctx context.Context, idHash []byte, at time.Time) error
 	UpdateSession(ctx context.Context, s *Session) error
 	DeleteSession(ctx context.Context, idHash []byte) error
@@ -173,6 +180,11 @@ type GuardStore interface {
 	HitThrottle(ctx context.Context, key string, now time.Time, window time.Duration) (hits int, start time.Time, err error)
 	UndoThrottleHit(ctx context.Context, key string) error
 	ResetThrottle(ctx context.Context, key string) error
+	// HitThrottles counts one attempt under each key at once (as HitThrottle) and
+	// returns the counts and window starts in the order of keys.
+	HitThrottles(ctx context.Context, keys []string, now time.Time, window time.Duration) ([]int, []time.Time, error)
+	// SettleThrottles forgets reset's attempts and takes one back from undo, at once.
+	SettleThrottles(ctx context.Context, reset, undo string) error
 	// ReserveSecondStepAttempt counts one second-step attempt before it is judged,
 	// with one conditional update: it fails (ok false) while the user is locked or
 	// when threshold attempts are already counted, so concurrent guesses can never

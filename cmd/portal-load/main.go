@@ -1,0 +1,82 @@
+// Command portal-load measures a running Provider Portal: it creates users with
+// an authenticator app through the public API, then runs full sign-ins
+// (password, then TOTP) or the second step alone at a given concurrency, and
+// prints throughput, latency percentiles, errors, the server's CPU time per
+// sign-in and peak memory, and the ratio to this machine's raw argon2id rate.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"time"
+)
+
+type options struct {
+	url, staffUser, staffPassword string
+	users, concurrency            int
+	duration                      time.Duration
+	mode                          string // "full" or "second"
+	pid                           int
+	argon2                        string
+	usersFile                     string
+	center                        string
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "portal-load:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	var o options
+	fs := flag.NewFlagSet("portal-load", flag.ContinueOnError)
+	fs.StringVar(&o.url, "url", "http://127.0.0.1:8080", "portal base URL")
+	fs.StringVar(&o.staffUser, "staff-user", "manager", "an account manager's username (to create the load center and users)")
+	fs.StringVar(&o.staffPassword, "staff-password", os.Getenv("PORTAL_LOAD_STAFF_PASSWORD"), "its password (or PORTAL_LOAD_STAFF_PASSWORD)")
+	fs.IntVar(&o.users, "users", 1000, "users with an authenticator app to create (or reuse from -users-file)")
+	fs.IntVar(&o.concurrency, "c", 64, "concurrent clients")
+	fs.DurationVar(&o.duration, "d", 10*time.Second, "how long to run")
+	fs.StringVar(&o.mode, "mode", "full", "full (password + TOTP) or second (TOTP step alone, sessions prepared first)")
+	fs.IntVar(&o.pid, "pid", 0, "the server's pid, to report its CPU time and memory from /proc")
+	fs.StringVar(&o.argon2, "argon2", "m=19456,t=2,p=1", "the server's PORTAL_ARGON2, to measure the raw hash rate here")
+	fs.StringVar(&o.usersFile, "users-file", "", "keep created users in this file and reuse them next time")
+	fs.StringVar(&o.center, "center", "Load Test Center", "center to create the users in")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if o.staffPassword == "" {
+		return errors.New("-staff-password (or PORTAL_LOAD_STAFF_PASSWORD) is required")
+	}
+	if o.mode != "full" && o.mode != "second" {
+		return fmt.Errorf("-mode must be full or second, got %q", o.mode)
+	}
+	if o.concurrency < 1 || o.users < 1 || o.duration <= 0 {
+		return errors.New("-c, -users and -d must be positive")
+	}
+	raw, err := rawHashRate(o.argon2, 3*time.Second)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "raw argon2id (%s) on %d cores: %.1f hashes/s\n", o.argon2, cores(), raw)
+	c := newClient(o.url, o.concurrency)
+	users, err := prepareUsers(ctx, c, o, out)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%d users ready; running %s sign-ins at concurrency %d for %s\n", len(users), o.mode, o.concurrency, o.duration)
+	res, err := drive(ctx, c, users, o)
+	if err != nil {
+		return err
+	}
+	res.print(out, raw, o)
+	return nil
+}
