@@ -20,14 +20,10 @@ func displayPhone(e164 string) string {
 	return phonenumbers.Format(num, phonenumbers.INTERNATIONAL)
 }
 
-// browserName summarises a user agent as "Chrome on Linux".
-func browserName(ua string) string {
-	if ua == "" {
-		return "Unknown browser"
-	}
-	browser := "Unknown browser"
+// browserParts reads the browser and system from a user agent ("Chrome", "Linux").
+func browserParts(ua string) (browser, system string) {
 	for _, b := range []struct{ token, name string }{
-		{"Edg/", "Edge"}, {"OPR/", "Opera"}, {"Firefox/", "Firefox"}, {"Chrome/", "Chrome"}, {"Safari/", "Safari"}, {"curl/", "curl"}, {"Go-http-client", "Go program"},
+		{"Edg/", "Edge"}, {"OPR/", "Opera"}, {"Firefox/", "Firefox"}, {"Chrome/", "Chrome"}, {"Safari/", "Safari"}, {"curl/", "curl"}, {"Go-http-client", "Go"},
 	} {
 		if strings.Contains(ua, b.token) {
 			browser = b.name
@@ -38,10 +34,10 @@ func browserName(ua string) string {
 		{"iPhone", "iPhone"}, {"iPad", "iPad"}, {"Android", "Android"}, {"Windows", "Windows"}, {"Mac OS X", "macOS"}, {"CrOS", "ChromeOS"}, {"Linux", "Linux"},
 	} {
 		if strings.Contains(ua, o.token) {
-			return browser + " on " + o.name
+			return browser, o.name
 		}
 	}
-	return browser
+	return browser, ""
 }
 
 // icons are inline SVGs, so they show on any device without an emoji font.

@@ -90,7 +90,9 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
-	s.render(w, r, status, "error", pageData{Title: "Something is not right", Error: de})
+	d := s.page(r, nil, "error.title")
+	d.Error = localError(d.Lang, de)
+	s.render(w, r, status, "error", d)
 }
 
 func retrySeconds(de *twostep.Error) int {

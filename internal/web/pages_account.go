@@ -47,22 +47,19 @@ func (s *Server) accountData(r *http.Request, a *twostep.Auth) (pageData, error)
 			return pageData{}, err
 		}
 	}
-	return pageData{Title: "My Account", Auth: a, D: av, Flash: flashFrom(r)}, nil
+	d := s.page(r, a, "account.title")
+	d.D, d.Flash = av, flashFrom(r, d)
+	return d, nil
 }
 
-// flashFrom turns a ?done= marker into a short confirmation.
-func flashFrom(r *http.Request) string {
-	switch r.URL.Query().Get("done") {
-	case "on":
-		return "2-Step Verification is on. Now add a verified method with +."
-	case "off":
-		return "2-Step Verification is off, and your verified methods were deleted."
-	case "deleted":
-		return "The verified method was deleted."
-	case "password":
-		return "Your password was changed. Your other sessions were signed out."
-	case "revoked":
-		return "Your other sessions were signed out."
+// flashFrom turns a ?done= marker (and ?who=) into a short confirmation.
+func flashFrom(r *http.Request, d pageData) string {
+	done := r.URL.Query().Get("done")
+	switch done {
+	case "on", "off", "deleted", "password", "revoked", "center", "policy":
+		return d.T("flash." + done)
+	case "added", "reset":
+		return d.T("flash."+done, r.URL.Query().Get("who"))
 	}
 	return ""
 }
@@ -90,20 +87,20 @@ type confirmView struct {
 	Danger                  bool
 }
 
-func turnOffPage(a *twostep.Auth) pageData {
-	return pageData{Title: "Turn off 2-Step Verification", Auth: a, D: confirmView{Action: "/account/two-step/off",
-		Explain: "Turning off 2-Step Verification deletes all your verified methods and recovery codes. Enter your password to confirm.",
-		Button:  "Turn Off 2-Step Verification", Danger: true}}
+func (s *Server) turnOffPage(r *http.Request, a *twostep.Auth) pageData {
+	d := s.page(r, a, "off.title")
+	d.D = confirmView{Action: "/account/two-step/off", Explain: d.T("off.explain"), Button: d.T("account.turnoff"), Danger: true}
+	return d
 }
 
 func (s *Server) pageTurnOffForm(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
-	s.render(w, r, http.StatusOK, "password_confirm", turnOffPage(a))
+	s.render(w, r, http.StatusOK, "password_confirm", s.turnOffPage(r, a))
 	return nil
 }
 
 func (s *Server) pageTurnOff(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
 	if err := s.svc.TurnOff(r.Context(), a, r.PostFormValue("password"), clientOf(r)); err != nil {
-		s.formError(w, r, "password_confirm", turnOffPage(a), err)
+		s.formError(w, r, "password_confirm", s.turnOffPage(r, a), err)
 		return nil
 	}
 	s.queued()
@@ -111,11 +108,11 @@ func (s *Server) pageTurnOff(w http.ResponseWriter, r *http.Request, a *twostep.
 	return nil
 }
 
-func deletePage(a *twostep.Auth, t twostep.MethodType) pageData {
-	name := funcs["methodName"].(func(twostep.MethodType) string)(t)
-	return pageData{Title: "Delete " + name, Auth: a, D: confirmView{Action: "/account/methods/" + string(t) + "/delete",
-		Explain: "You will no longer be able to use this " + name + " to sign in. Enter your password to confirm.",
-		Button:  "Delete", Danger: true}}
+func (s *Server) deletePage(r *http.Request, a *twostep.Auth, t twostep.MethodType) pageData {
+	d := pageData{Lang: pickLanguage(r)}
+	d = s.page(r, a, "delete.title", d.Method(t))
+	d.D = confirmView{Action: "/account/methods/" + string(t) + "/delete", Explain: d.T("delete.explain", d.Method(t)), Button: d.T("delete.button"), Danger: true}
+	return d
 }
 
 func (s *Server) pageDeleteForm(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
@@ -123,7 +120,7 @@ func (s *Server) pageDeleteForm(w http.ResponseWriter, r *http.Request, a *twost
 	if !t.Valid() {
 		return twostep.Errorf(twostep.ENotFound, "There is no such method.")
 	}
-	s.render(w, r, http.StatusOK, "password_confirm", deletePage(a, t))
+	s.render(w, r, http.StatusOK, "password_confirm", s.deletePage(r, a, t))
 	return nil
 }
 
@@ -133,7 +130,7 @@ func (s *Server) pageDelete(w http.ResponseWriter, r *http.Request, a *twostep.A
 		return twostep.Errorf(twostep.ENotFound, "There is no such method.")
 	}
 	if err := s.svc.DeleteMethod(r.Context(), a, t, r.PostFormValue("password"), clientOf(r)); err != nil {
-		s.formError(w, r, "password_confirm", deletePage(a, t), err)
+		s.formError(w, r, "password_confirm", s.deletePage(r, a, t), err)
 		return nil
 	}
 	s.queued()
@@ -141,37 +138,39 @@ func (s *Server) pageDelete(w http.ResponseWriter, r *http.Request, a *twostep.A
 	return nil
 }
 
-func recoveryPage(a *twostep.Auth) pageData {
-	return pageData{Title: "Get new recovery codes", Auth: a, D: confirmView{Action: "/account/recovery-codes",
-		Explain: "You will get 10 new recovery codes; any earlier ones stop working. Enter your password to continue.",
-		Button:  "Get new recovery codes"}}
+func (s *Server) recoveryPage(r *http.Request, a *twostep.Auth) pageData {
+	d := s.page(r, a, "recovery.title")
+	d.D = confirmView{Action: "/account/recovery-codes", Explain: d.T("recovery.explain"), Button: d.T("recovery.title")}
+	return d
 }
 
 func (s *Server) pageRecoveryForm(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
-	s.render(w, r, http.StatusOK, "password_confirm", recoveryPage(a))
+	s.render(w, r, http.StatusOK, "password_confirm", s.recoveryPage(r, a))
 	return nil
 }
 
 func (s *Server) pageRecoveryCodes(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
 	codes, err := s.svc.GenerateRecoveryCodes(r.Context(), a, r.PostFormValue("password"), clientOf(r))
 	if err != nil {
-		s.formError(w, r, "password_confirm", recoveryPage(a), err)
+		s.formError(w, r, "password_confirm", s.recoveryPage(r, a), err)
 		return nil
 	}
 	s.queued()
-	s.render(w, r, http.StatusOK, "recovery_codes", pageData{Title: "Your recovery codes", Auth: a, D: codes})
+	d := s.page(r, a, "recovery.shown")
+	d.D = codes
+	s.render(w, r, http.StatusOK, "recovery_codes", d)
 	return nil
 }
 
 func (s *Server) pagePasswordForm(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
-	s.render(w, r, http.StatusOK, "password_change", pageData{Title: "Change password", Auth: a})
+	s.render(w, r, http.StatusOK, "password_change", s.page(r, a, "password.title"))
 	return nil
 }
 
 func (s *Server) pagePassword(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
 	err := s.svc.ChangePassword(r.Context(), a, r.PostFormValue("current_password"), r.PostFormValue("new_password"), clientOf(r))
 	if err != nil {
-		s.formError(w, r, "password_change", pageData{Title: "Change password", Auth: a}, err)
+		s.formError(w, r, "password_change", s.page(r, a, "password.title"), err)
 		return nil
 	}
 	s.queued()
@@ -193,6 +192,8 @@ func (s *Server) pageDevOutbox(w http.ResponseWriter, r *http.Request, a *twoste
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "dev_outbox", pageData{Title: "Dev outbox", Auth: a, D: msgs})
+	d := s.page(r, a, "outbox.title")
+	d.D = msgs
+	s.render(w, r, http.StatusOK, "dev_outbox", d)
 	return nil
 }

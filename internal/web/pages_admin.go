@@ -14,7 +14,10 @@ func (s *Server) staffData(r *http.Request, a *twostep.Auth) (pageData, error) {
 	if err != nil {
 		return pageData{}, err
 	}
-	return pageData{Title: "Centers", Auth: a, D: staffView{Centers: list}, Flash: r.URL.Query().Get("flash")}, nil
+	d := s.page(r, a, "staff.title")
+	d.D = staffView{Centers: list}
+	d.Flash = flashFrom(r, d)
+	return d, nil
 }
 
 func (s *Server) pageStaff(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
@@ -39,7 +42,7 @@ func (s *Server) pageStaffCreateCenter(w http.ResponseWriter, r *http.Request, a
 		s.formError(w, r, "staff", d, err)
 		return nil
 	}
-	http.Redirect(w, r, "/staff?flash=The+center+and+its+admin+were+created.", http.StatusSeeOther)
+	http.Redirect(w, r, "/staff?done=center", http.StatusSeeOther)
 	return nil
 }
 
@@ -83,7 +86,9 @@ func (s *Server) adminData(r *http.Request, a *twostep.Auth) (pageData, error) {
 	for _, t := range twostep.AllMethodTypes {
 		v.Types = append(v.Types, typeChoice{Type: t, Allowed: ctr.Allows(t)})
 	}
-	return pageData{Title: ctr.Name, Auth: a, D: v, Flash: r.URL.Query().Get("flash")}, nil
+	d := pageData{Lang: pickLanguage(r), Auth: a, Title: ctr.Name, D: v}
+	d.Flash = flashFrom(r, d)
+	return d, nil
 }
 
 func requireAdmin(a *twostep.Auth) error {
@@ -128,7 +133,7 @@ func (s *Server) pageAdminPolicy(w http.ResponseWriter, r *http.Request, a *twos
 		s.formError(w, r, "admin", d, err)
 		return nil
 	}
-	http.Redirect(w, r, "/admin?flash=The+policy+was+saved.", http.StatusSeeOther)
+	http.Redirect(w, r, "/admin?done=policy", http.StatusSeeOther)
 	return nil
 }
 
@@ -148,7 +153,7 @@ func (s *Server) pageAdminCreateUser(w http.ResponseWriter, r *http.Request, a *
 		s.formError(w, r, "admin", d, err)
 		return nil
 	}
-	http.Redirect(w, r, "/admin?flash="+urlQuery(form["username"]+" was added."), http.StatusSeeOther)
+	http.Redirect(w, r, "/admin?done=added&who="+urlQuery(form["username"]), http.StatusSeeOther)
 	return nil
 }
 
@@ -164,17 +169,17 @@ func (s *Server) pageAdminCSV(w http.ResponseWriter, r *http.Request, a *twostep
 	return nil
 }
 
-func resetPage(a *twostep.Auth, username string) pageData {
-	return pageData{Title: "Reset 2-Step Verification", Auth: a, D: confirmView{Action: "/admin/users/" + username + "/reset",
-		Explain: "This deletes " + username + "'s verified methods and recovery codes and signs them out everywhere. If your center requires 2-Step Verification they must set it up at their next sign-in. They get an email about it. Enter your own password to confirm.",
-		Button:  "Reset 2-Step Verification", Danger: true}}
+func (s *Server) resetPage(r *http.Request, a *twostep.Auth, username string) pageData {
+	d := s.page(r, a, "reset.title")
+	d.D = confirmView{Action: "/admin/users/" + username + "/reset", Explain: d.T("reset.explain", username), Button: d.T("reset.title"), Danger: true}
+	return d
 }
 
 func (s *Server) pageAdminResetForm(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
 	if err := requireAdmin(a); err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "password_confirm", resetPage(a, r.PathValue("username")))
+	s.render(w, r, http.StatusOK, "password_confirm", s.resetPage(r, a, r.PathValue("username")))
 	return nil
 }
 
@@ -185,11 +190,11 @@ func (s *Server) pageAdminReset(w http.ResponseWriter, r *http.Request, a *twost
 	username := r.PathValue("username")
 	err := s.svc.ResetTwoStepConfirmed(r.Context(), a, username, r.PostFormValue("password"), clientOf(r))
 	if err != nil {
-		s.formError(w, r, "password_confirm", resetPage(a, username), err)
+		s.formError(w, r, "password_confirm", s.resetPage(r, a, username), err)
 		return nil
 	}
 	s.queued()
-	http.Redirect(w, r, "/admin?flash="+urlQuery("2-Step Verification of "+username+" was reset."), http.StatusSeeOther)
+	http.Redirect(w, r, "/admin?done=reset&who="+urlQuery(username), http.StatusSeeOther)
 	return nil
 }
 
@@ -209,6 +214,8 @@ func (s *Server) pageAudit(w http.ResponseWriter, r *http.Request, a *twostep.Au
 	if len(events) == page {
 		v.Older = events[len(events)-1].ID
 	}
-	s.render(w, r, http.StatusOK, "audit", pageData{Title: "Audit log", Auth: a, D: v})
+	d := s.page(r, a, "audit.title")
+	d.D = v
+	s.render(w, r, http.StatusOK, "audit", d)
 	return nil
 }

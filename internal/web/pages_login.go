@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/providerportal/portal/internal/twostep"
@@ -18,12 +17,13 @@ func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) pageLogin(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "login", pageData{Title: "Sign in"})
+	s.render(w, r, http.StatusOK, "login", s.page(r, nil, "login.title"))
 }
 
 func (s *Server) pageLoginPost(w http.ResponseWriter, r *http.Request) {
 	user := r.PostFormValue("username")
-	d := pageData{Title: "Sign in", Form: map[string]string{"username": user}}
+	d := s.page(r, nil, "login.title")
+	d.Form = map[string]string{"username": user}
 	res, err := s.svc.Login(r.Context(), user, r.PostFormValue("password"), s.sessionToken(r), clientOf(r))
 	if err != nil {
 		s.metrics.signIn("password", twostep.ErrorCode(err))
@@ -84,7 +84,9 @@ func (s *Server) challengeData(r *http.Request, a *twostep.Auth) (pageData, erro
 			v.ResendIn = v.Status.ResendIn
 		}
 	}
-	return pageData{Title: "2-Step Verification", Auth: a, D: v}, nil
+	d := s.page(r, a, "tsv.title")
+	d.D = v
+	return d, nil
 }
 
 func (s *Server) pageChallenge(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
@@ -138,9 +140,6 @@ func (s *Server) pageVerify(w http.ResponseWriter, r *http.Request, a *twostep.A
 		if de, ok := err.(*twostep.Error); ok && de.Field == "" && de.Code != twostep.ELocked {
 			de.Field = "code"
 		}
-		if de, ok := err.(*twostep.Error); ok && de.AttemptsLeft != nil && de.Code == twostep.EInvalidCode && *de.AttemptsLeft > 0 {
-			de.Message = de.Message + " " + attemptsText(*de.AttemptsLeft)
-		}
 		s.formError(w, r, "challenge", d, err)
 		return nil
 	}
@@ -148,13 +147,6 @@ func (s *Server) pageVerify(w http.ResponseWriter, r *http.Request, a *twostep.A
 	s.setSessionCookie(w, a.Token)
 	http.Redirect(w, r, "/account", http.StatusSeeOther)
 	return nil
-}
-
-func attemptsText(n int) string {
-	if n == 1 {
-		return "You have 1 more try."
-	}
-	return "You have " + strconv.Itoa(n) + " more tries."
 }
 
 func (s *Server) pageNotice(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
@@ -166,7 +158,9 @@ func (s *Server) pageNotice(w http.ResponseWriter, r *http.Request, a *twostep.A
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "notice", pageData{Title: "Set up 2-Step Verification", Auth: a, D: res})
+	d := s.page(r, a, "notice.title")
+	d.D = res
+	s.render(w, r, http.StatusOK, "notice", d)
 	return nil
 }
 

@@ -39,9 +39,12 @@ func methodFromPath(r *http.Request) (twostep.MethodType, error) {
 	return t, nil
 }
 
-func (s *Server) addPage(a *twostep.Auth, t twostep.MethodType, v addView) pageData {
+func (s *Server) addPage(r *http.Request, a *twostep.Auth, t twostep.MethodType, v addView) pageData {
 	v.Type = t
-	return pageData{Title: "Add " + funcs["methodName"].(func(twostep.MethodType) string)(t), Auth: a, D: v}
+	d := pageData{Lang: pickLanguage(r)}
+	d = s.page(r, a, "add.title", d.Method(t))
+	d.D = v
+	return d
 }
 
 // pageAddMethod shows the first step, or the code step when a code was sent.
@@ -60,7 +63,7 @@ func (s *Server) pageAddMethod(w http.ResponseWriter, r *http.Request, a *twoste
 			v = addView{Step: "code", Status: st, ResendIn: st.ResendIn}
 		}
 	}
-	s.render(w, r, http.StatusOK, "add_method", s.addPage(a, t, v))
+	s.render(w, r, http.StatusOK, "add_method", s.addPage(r, a, t, v))
 	return nil
 }
 
@@ -75,10 +78,10 @@ func (s *Server) pageAddMethodPost(w http.ResponseWriter, r *http.Request, a *tw
 	case twostep.MethodTOTP:
 		setup, err := s.svc.StartTOTP(r.Context(), a, password)
 		if err != nil {
-			s.formError(w, r, "add_method", s.addPage(a, t, addView{Step: "start", NeedsPassword: s.svc.NeedsReauth(a)}), err)
+			s.formError(w, r, "add_method", s.addPage(r, a, t, addView{Step: "start", NeedsPassword: s.svc.NeedsReauth(a)}), err)
 			return nil
 		}
-		s.render(w, r, http.StatusOK, "add_method", s.addPage(a, t, addView{Step: "code", TOTP: totpViewOf(setup)}))
+		s.render(w, r, http.StatusOK, "add_method", s.addPage(r, a, t, addView{Step: "code", TOTP: totpViewOf(setup)}))
 		return nil
 	case twostep.MethodPhone:
 		form["phone"], form["confirm_phone"] = r.PostFormValue("phone"), r.PostFormValue("confirm_phone")
@@ -88,7 +91,7 @@ func (s *Server) pageAddMethodPost(w http.ResponseWriter, r *http.Request, a *tw
 		_, err = s.svc.StartEmail(r.Context(), a, form["email"], form["confirm_email"], password, clientOf(r))
 	}
 	if err != nil {
-		d := s.addPage(a, t, addView{Step: "start", NeedsPassword: s.svc.NeedsReauth(a)})
+		d := s.addPage(r, a, t, addView{Step: "start", NeedsPassword: s.svc.NeedsReauth(a)})
 		d.Form = form
 		s.formError(w, r, "add_method", d, err)
 		return nil
@@ -112,7 +115,7 @@ func (s *Server) pageResendSetup(w http.ResponseWriter, r *http.Request, a *twos
 		if st != nil {
 			v = addView{Step: "code", Status: st, ResendIn: st.ResendIn}
 		}
-		s.formError(w, r, "add_method", s.addPage(a, t, v), err)
+		s.formError(w, r, "add_method", s.addPage(r, a, t, v), err)
 		return nil
 	}
 	s.queued()
@@ -138,7 +141,7 @@ func (s *Server) pageVerifySetup(w http.ResponseWriter, r *http.Request, a *twos
 		} else if v.Status, _ = s.svc.CodeStatus(r.Context(), a, twostep.PurposeSetup, t); v.Status != nil {
 			v.ResendIn = v.Status.ResendIn
 		}
-		s.formError(w, r, "add_method", s.addPage(a, t, v), err)
+		s.formError(w, r, "add_method", s.addPage(r, a, t, v), err)
 		return nil
 	}
 	s.queued()
@@ -147,6 +150,6 @@ func (s *Server) pageVerifySetup(w http.ResponseWriter, r *http.Request, a *twos
 	if t == twostep.MethodPhone {
 		label = displayPhone(label)
 	}
-	s.render(w, r, http.StatusOK, "add_method", s.addPage(a, t, addView{Step: "done", Label: label}))
+	s.render(w, r, http.StatusOK, "add_method", s.addPage(r, a, t, addView{Step: "done", Label: label}))
 	return nil
 }

@@ -30,6 +30,8 @@ func staticHandler() http.Handler {
 
 // pageData is what every page template gets.
 type pageData struct {
+	Lang      string // "en" or "es"
+	here      string // this page's path, for the language switch
 	Title     string
 	Site      string
 	Auth      *twostep.Auth
@@ -49,29 +51,7 @@ var funcs = template.FuncMap{
 		}
 		return nil
 	},
-	"methodName": func(t twostep.MethodType) string {
-		switch t {
-		case twostep.MethodTOTP:
-			return "Authenticator app"
-		case twostep.MethodPhone:
-			return "Mobile phone number"
-		case twostep.MethodEmail:
-			return "Email address"
-		}
-		return "Recovery code"
-	},
-	"roleName": func(r twostep.Role) string {
-		switch r {
-		case twostep.RoleAdmin:
-			return "Center administrator"
-		case twostep.RoleStaff:
-			return "Account manager"
-		}
-		return "Provider"
-	},
-	"duration": twostep.HumanDuration,
-	"icon":     func(name string) template.HTML { return icons[name] },
-	"browser":  browserName,
+	"icon": func(name string) template.HTML { return icons[name] },
 	"label": func(m twostep.MethodView) string {
 		if m.Type == twostep.MethodPhone {
 			return displayPhone(m.Label)
@@ -99,6 +79,15 @@ func parsePages() map[string]*template.Template {
 // render writes a page; rendering into a buffer first means a template error
 // never leaves half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page string, d pageData) {
+	if d.Lang == "" {
+		d.Lang = pickLanguage(r)
+	}
+	if d.here == "" {
+		d.here = "/"
+		if r.Method == http.MethodGet {
+			d.here = r.URL.RequestURI()
+		}
+	}
 	d.Site = s.opts.SiteName
 	d.DevOutbox = s.opts.DevOutbox
 	var buf bytes.Buffer
@@ -123,8 +112,18 @@ func (s *Server) formError(w http.ResponseWriter, r *http.Request, page string, 
 		return
 	}
 	s.metrics.errors.WithLabelValues(de.Code).Inc()
-	d.Error = de
+	if d.Lang == "" {
+		d.Lang = pickLanguage(r)
+	}
+	d.Error = localError(d.Lang, de)
 	s.render(w, r, status, page, d)
+}
+
+// page starts a page's data: its language, translated title and session.
+func (s *Server) page(r *http.Request, a *twostep.Auth, titleKey string, args ...any) pageData {
+	d := pageData{Lang: pickLanguage(r), Auth: a}
+	d.Title = d.T(titleKey, args...)
+	return d
 }
 
 // redirectForState sends a session to the page its state allows.

@@ -84,7 +84,7 @@ func TestAdminAndStaffPages(t *testing.T) {
 		if _, err := p.svc.CenterByName(t.Context(), "Oak School"); err == nil {
 			t.Fatal("a refused form left a center behind")
 		}
-		redirectsTo(t, staff.form("/staff/centers", "name", "Oak School", "username", "oakadmin", "email", "oak@example.org", "password", pw), "/staff?flash=The+center+and+its+admin+were+created.")
+		redirectsTo(t, staff.form("/staff/centers", "name", "Oak School", "username", "oakadmin", "email", "oak@example.org", "password", pw), "/staff?done=center")
 		redirectsTo(t, staff.form("/staff/centers/1/beta", "on", "true"), "/staff")
 		contains(t, staff.page("/staff"), "Turn beta off")
 
@@ -98,7 +98,7 @@ func TestAdminAndStaffPages(t *testing.T) {
 		contains(t, admin.page("/admin"), "Maple Clinic", "Require 2-Step Verification", "jdoe", "Download as CSV")
 		contains(t, admin.form("/admin/policy", "two_step_required", "true", "grace_logins", "-2", "allowed_methods", "totp"), `id="grace_logins-error"`)
 		contains(t, admin.form("/admin/policy", "two_step_required", "true", "grace_logins", "1"), "Allow at least one kind")
-		redirectsTo(t, admin.form("/admin/policy", "two_step_required", "true", "grace_logins", "1", "allowed_methods", "totp", "allowed_methods", "email"), "/admin?flash=The+policy+was+saved.")
+		redirectsTo(t, admin.form("/admin/policy", "two_step_required", "true", "grace_logins", "1", "allowed_methods", "totp", "allowed_methods", "email"), "/admin?done=policy")
 		ctr, _ := p.svc.CenterByName(t.Context(), "Maple Clinic")
 		if !ctr.TwoStepRequired || ctr.GraceLogins != 1 || ctr.Allows(twostep.MethodPhone) {
 			t.Fatalf("policy not saved: %+v", ctr)
@@ -108,9 +108,9 @@ func TestAdminAndStaffPages(t *testing.T) {
 		if err != nil || len(rows) != 3 || strings.Join(rows[0], ",") != "username,role,two_step_on,methods,grace_logins_left" || rows[2][0] != "jdoe" || rows[2][4] != "1" {
 			t.Fatalf("csv %q %v", rows, err)
 		}
-		redirectsTo(t, admin.form("/admin/users", "username", "nurse", "email", "nurse@example.org", "password", pw, "role", "provider"), "/admin?flash=nurse+was+added.")
+		redirectsTo(t, admin.form("/admin/users", "username", "nurse", "email", "nurse@example.org", "password", pw, "role", "provider"), "/admin?done=added&who=nurse")
 		contains(t, admin.form("/admin/users/jdoe/reset", "password", "wrong wrong wrong"), `id="password-error"`)
-		redirectsTo(t, admin.form("/admin/users/jdoe/reset", "password", pw), "/admin?flash=2-Step+Verification+of+jdoe+was+reset.")
+		redirectsTo(t, admin.form("/admin/users/jdoe/reset", "password", pw), "/admin?done=reset&who=jdoe")
 		if a := admin.form("/admin/users/oakadmin/reset", "password", pw); a.status != 404 {
 			t.Fatalf("reset across centers: %d", a.status)
 		}

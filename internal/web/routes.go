@@ -92,6 +92,7 @@ func (s *Server) Handler() http.Handler {
 
 	// Pages.
 	mux.HandleFunc("GET /{$}", s.pageHome)
+	mux.HandleFunc("GET /lang", s.pageLanguage)
 	mux.HandleFunc("GET /login", s.pageLogin)
 	mux.HandleFunc("POST /login", s.pageLoginPost)
 	mux.HandleFunc("GET /login/verify", s.authed(signIn, s.pageChallenge))

@@ -1,0 +1,155 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"golang.org/x/text/language"
+
+	"github.com/providerportal/portal/internal/twostep"
+)
+
+// catalog maps a text's key to its words in one language; %s and %d take values.
+type catalog map[string]string
+
+var catalogs = map[string]catalog{"en": catalogEN, "es": catalogES}
+
+// languages lists the page languages, the first being the default.
+var languages = []string{"en", "es"}
+
+var matcher = language.NewMatcher([]language.Tag{language.English, language.Spanish})
+
+const langCookie = "portal_lang"
+
+// pickLanguage chooses the page language: the switch's cookie, else the
+// browser's Accept-Language, else English.
+func pickLanguage(r *http.Request) string {
+	if c, err := r.Cookie(langCookie); err == nil {
+		if _, ok := catalogs[c.Value]; ok {
+			return c.Value
+		}
+	}
+	tags, _, _ := language.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
+	_, i, conf := matcher.Match(tags...)
+	if conf == language.No {
+		return languages[0]
+	}
+	return languages[i]
+}
+
+// pageLanguage serves the language switch: it remembers the choice and goes back.
+func (s *Server) pageLanguage(w http.ResponseWriter, r *http.Request) {
+	lang := r.URL.Query().Get("to")
+	if _, ok := catalogs[lang]; !ok {
+		lang = languages[0]
+	}
+	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, Secure: s.opts.Secure, SameSite: http.SameSiteLaxMode})
+	next := r.URL.Query().Get("next")
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
+		next = "/"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// T returns the text of key in the page's language, filled with args.
+func (p pageData) T(key string, args ...any) string {
+	text, ok := catalogs[p.Lang][key]
+	if !ok {
+		text = catalogEN[key]
+	}
+	if len(args) == 0 {
+		return text
+	}
+	return fmt.Sprintf(text, args...)
+}
+
+// N picks the singular (key.one) or plural (key.many) text for n.
+func (p pageData) N(key string, n int) string {
+	if n == 1 {
+		return p.T(key+".one", n)
+	}
+	return p.T(key+".many", n)
+}
+
+// Dur says a duration in words in the page's language.
+func (p pageData) Dur(d time.Duration) string {
+	d = d.Round(time.Second)
+	unit := func(n int64, one, many string) string {
+		if n == 1 {
+			return p.T(one)
+		}
+		return p.T(many, n)
+	}
+	switch {
+	case d >= time.Hour && d%time.Hour == 0:
+		return unit(int64(d/time.Hour), "dur.hour", "dur.hours")
+	case d >= time.Minute && d%time.Minute == 0:
+		return unit(int64(d/time.Minute), "dur.minute", "dur.minutes")
+	case d > 2*time.Minute:
+		return unit(int64((d+30*time.Second)/time.Minute), "dur.minute", "dur.minutes")
+	}
+	return unit(max(1, int64(d/time.Second)), "dur.second", "dur.seconds")
+}
+
+// Method names a method type.
+func (p pageData) Method(t twostep.MethodType) string { return p.T("method." + string(t)) }
+
+// Role names a role.
+func (p pageData) Role(r twostep.Role) string { return p.T("role." + string(r)) }
+
+// When formats a time.
+func (p pageData) When(t time.Time) string { return t.UTC().Format(p.T("time.format")) }
+
+// Browser summarises a user agent.
+func (p pageData) Browser(ua string) string {
+	b, os := browserParts(ua)
+	if b == "" {
+		b = p.T("unknown.browser")
+	}
+	if os == "" {
+		return b
+	}
+	return p.T("browser.on", b, os)
+}
+
+// Languages lists the other languages for the switch, with links back here.
+func (p pageData) Languages() []langLink {
+	var out []langLink
+	for _, l := range languages {
+		if l != p.Lang {
+			out = append(out, langLink{Code: l, Name: catalogs[l]["lang.name"], Href: "/lang?to=" + l + "&next=" + urlQuery(p.here)})
+		}
+	}
+	return out
+}
+
+type langLink struct{ Code, Name, Href string }
+
+// localError puts a domain error into the page's language: English keeps the
+// domain's own words; another language uses its catalogue's text for the code.
+func localError(lang string, de *twostep.Error) *twostep.Error {
+	if lang == languages[0] {
+		if de.Code != twostep.EInvalidCode || de.AttemptsLeft == nil || *de.AttemptsLeft == 0 {
+			return de
+		}
+		out := *de
+		out.Message += " " + pageData{Lang: lang}.N("tries", *de.AttemptsLeft)
+		return &out
+	}
+	text, ok := catalogs[lang]["err."+de.Code]
+	if !ok {
+		return de
+	}
+	p := pageData{Lang: lang}
+	if strings.Contains(text, "%s") {
+		text = fmt.Sprintf(text, p.Dur(de.RetryAfter))
+	}
+	out := *de
+	out.Message = text
+	if de.Code == twostep.EInvalidCode && de.AttemptsLeft != nil && *de.AttemptsLeft > 0 {
+		out.Message += " " + p.N("tries", *de.AttemptsLeft)
+	}
+	return &out
+}
