@@ -50,6 +50,9 @@ type browser struct {
 	shots string
 	width int64
 	n     int
+	// axeJS is axe-core's source; every screenshot also runs it on the page.
+	axeJS   string
+	axeRuns int
 }
 
 func newBrowser(t *testing.T, base string, width int64, js bool) *browser {
@@ -65,10 +68,14 @@ func newBrowser(t *testing.T, base string, width int64, js bool) *browser {
 	if !js {
 		opts = append(opts, chromedp.Flag("blink-settings", "scriptEnabled=false"))
 	}
+	axeJS := axeSource(t)
+	if !js {
+		axeJS = "" // axe needs timers, which a page without scripts does not run; the same pages are checked with JS on
+	}
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelC := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancelC(); cancelA() })
-	b := &browser{t: t, ctx: ctx, base: base, shots: artifactsDir(t), width: width}
+	b := &browser{t: t, ctx: ctx, base: base, shots: artifactsDir(t), width: width, axeJS: axeJS}
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 800)); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
@@ -181,8 +188,12 @@ func (b *browser) eval(js string) string {
 	return s
 }
 
-// shot saves a full-page screenshot named after the test and the page state.
+// shot saves a full-page screenshot named after the test and the page state,
+// and checks the page's accessibility with axe-core.
 func (b *browser) shot(name string) {
+	if !strings.HasPrefix(name, "failure") && !strings.HasPrefix(name, "axe-") {
+		b.axe(name)
+	}
 	b.n++
 	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
 	defer cancel()

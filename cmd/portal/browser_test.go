@@ -217,6 +217,10 @@ func browserFlow(t *testing.T, width int64) {
 	b.click(`a.button[href="/account"]`)
 	b.see("Where you are signed in")
 	b.see("cannot be turned off")
+	b.shot("account-required")
+	if b.axeJS != "" && b.axeRuns < 15 {
+		t.Fatalf("axe ran on only %d page states", b.axeRuns)
+	}
 }
 
 // TestBrowserWithoutJavaScript signs in and adds a method with scripts disabled.
