@@ -63,6 +63,12 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 
+	if cfg.DebugAddr != "" {
+		if err := startDebug(cfg.DebugAddr, log); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { dispatcher.Run(bg) })

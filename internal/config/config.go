@@ -68,6 +68,9 @@ type Config struct {
 
 	SendCaps twostep.SendCaps
 
+	// DebugAddr, when set, serves net/http/pprof there (keep it on loopback).
+	DebugAddr string
+
 	Demo bool
 }
 
@@ -159,6 +162,7 @@ func settings() []setting {
 		{"PORTAL_SEND_LIMIT_ADDRESS", "send-limit-address", "30/h,200/d", "codes sent per client address", capSetting(func(c *Config) *twostep.Cap { return &c.SendCaps.Address })},
 		{"PORTAL_SEND_LIMIT_CENTER", "send-limit-center", "1000/h,10000/d", "codes sent per center", capSetting(func(c *Config) *twostep.Cap { return &c.SendCaps.Center })},
 		{"PORTAL_SEND_LIMIT_GLOBAL", "send-limit-global", "5000/h,50000/d", "codes sent by the whole portal", capSetting(func(c *Config) *twostep.Cap { return &c.SendCaps.Global })},
+		{"PORTAL_DEBUG_ADDR", "debug-addr", "", "serve Go's pprof profiles on this address (loopback only; for profiling)", str(func(c *Config) *string { return &c.DebugAddr })},
 		{"PORTAL_LOGIN_WINDOW", "login-window", "15m", "window of the password attempt limits", dur(func(c *Config) *time.Duration { return &c.LoginWindow })},
 	}
 }

@@ -31,7 +31,7 @@ var client = twostep.Client{IP: "192.0.2.10", UserAgent: "TestBrowser/1.0"}
 
 // env is one test's portal: a service over a real store with a fake clock.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	ctx    context.Context
 	store  *store.Store
 	svc    *twostep.Service
@@ -40,7 +40,7 @@ type env struct {
 	staff  *twostep.User
 }
 
-func newEnv(t *testing.T, s *store.Store, mod func(*twostep.Settings)) *env {
+func newEnv(t testing.TB, s *store.Store, mod func(*twostep.Settings)) *env {
 	set := twostep.DefaultSettings()
 	if mod != nil {
 		mod(&set)
