@@ -54,4 +54,3 @@ func BenchmarkTOTPSignIn(b *testing.B) {
 		})
 	}
 }
-
