@@ -77,6 +77,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := saveUsers(o.usersFile, users); err != nil {
+		return err
+	}
 	res.print(out, raw, o)
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pquerna/otp"
@@ -20,21 +21,25 @@ type loadUser struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
 	Secret   string `json:"secret"`
-	lastStep int64
+	// LastStep is the newest TOTP time step used; kept in -users-file so the
+	// next run does not replay it.
+	LastStep int64 `json:"last_step"`
 	mu       sync.Mutex
 }
 
 // nextCode returns a code for a time step this user has not used yet (the
-// portal refuses a used step), or false when the user's window is used up.
+// portal refuses a used step), or false when the user's window is used up. It
+// uses the current and the next step only: the previous one could fall out of
+// the server's ±1 window while the request is on its way.
 func (u *loadUser) nextCode(now time.Time) (string, bool) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	cur := now.Unix() / 30
-	step := max(u.lastStep+1, cur-1)
+	step := max(u.LastStep+1, cur)
 	if step > cur+1 {
 		return "", false
 	}
-	u.lastStep = step
+	u.LastStep = step
 	code, err := totp.GenerateCodeCustom(u.Secret, time.Unix(step*30, 0), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
 	return code, err == nil
 }
@@ -97,7 +102,8 @@ func prepareUsers(ctx context.Context, c *client, o options, out io.Writer) ([]*
 	prefix := fmt.Sprintf("load%d", time.Now().Unix()%100000)
 	todo := o.users - len(users)
 	made := make([]*loadUser, todo)
-	errs := make(chan error, todo)
+	var failed atomic.Int64
+	var firstErr atomic.Value
 	sem := make(chan struct{}, min(o.concurrency, 32))
 	var wg sync.WaitGroup
 	for i := range todo {
@@ -106,26 +112,48 @@ func prepareUsers(ctx context.Context, c *client, o options, out io.Writer) ([]*
 			defer func() { <-sem }()
 			u := &loadUser{Username: fmt.Sprintf("%s-%06d", prefix, i), Password: randomPassword()}
 			if err := createUser(ctx, c, staff, centerID, u); err != nil {
-				errs <- fmt.Errorf("user %s: %w", u.Username, err)
+				failed.Add(1)
+				firstErr.CompareAndSwap(nil, fmt.Errorf("user %s: %w", u.Username, err))
 				return
 			}
 			made[i] = u
 		})
 	}
 	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
-		return nil, err
-	}
-	users = append(users, made...)
-	fmt.Fprintf(out, "created %d users in %s\n", todo, time.Since(start).Round(time.Millisecond))
-	if o.usersFile != "" {
-		raw, _ := json.Marshal(users)
-		if err := os.WriteFile(o.usersFile, raw, 0o600); err != nil {
-			return nil, err
+	for _, u := range made {
+		if u != nil {
+			users = append(users, u)
 		}
 	}
+	if n := failed.Load(); n > 0 {
+		fmt.Fprintf(out, "%d users could not be created (first: %v)\n", n, firstErr.Load())
+		if len(users) == 0 {
+			return nil, errors.New("no user could be created")
+		}
+	}
+	fmt.Fprintf(out, "created %d users in %s\n", todo-int(failed.Load()), time.Since(start).Round(time.Millisecond))
+	if err := saveUsers(o.usersFile, users); err != nil {
+		return nil, err
+	}
 	return users, nil
+}
+
+// saveUsers keeps the users (and the time steps they used) for the next run.
+func saveUsers(path string, users []*loadUser) error {
+	if path == "" {
+		return nil
+	}
+	for _, u := range users {
+		u.mu.Lock()
+	}
+	raw, err := json.Marshal(users)
+	for _, u := range users {
+		u.mu.Unlock()
+	}
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, raw, 0o600)
 }
 
 func createUser(ctx context.Context, c *client, staff string, centerID int64, u *loadUser) error {

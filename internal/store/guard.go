@@ -40,7 +40,7 @@ func (s *Store) HitThrottles(ctx context.Context, keys []string, now time.Time, 
 		args = append(args, k, ms(now))
 	}
 	args = append(args, cutoff, cutoff)
-	rows, err := s.w.QueryContext(ctx, s.rebind(q), args...)
+	rows, err := s.queryOn(ctx, s.w, q, args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("throttle: %w", err)
 	}

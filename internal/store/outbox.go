@@ -38,9 +38,9 @@ func (s *Store) ClaimOutbox(ctx context.Context, owner string, now time.Time, le
 	if s.kind == "postgres" {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
-	rows, err := s.w.QueryContext(ctx, s.rebind(`UPDATE outbox SET lease_owner = ?, lease_until = ?
+	rows, err := s.queryOn(ctx, s.w, (`UPDATE outbox SET lease_owner = ?, lease_until = ?
 		WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? AND lease_until <= ? AND give_up_at > ?
-			ORDER BY id LIMIT ?`+lock+`)
+			ORDER BY id LIMIT ?` + lock + `)
 		RETURNING id, channel, recipient, subject, body, body_html, user_id, attempts, created_at, give_up_at, erase_at`),
 		owner, ms(now.Add(lease)), ms(now), ms(now), ms(now), limit)
 	if err != nil {
