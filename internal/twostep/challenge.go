@@ -110,13 +110,37 @@ func (s *Service) VerifyLogin(ctx context.Context, a *Auth, t MethodType, code s
 		return lockedError(s.set.Lockout)
 	}
 	var verr error
+	var step int64
 	switch t {
 	case MethodTOTP:
-		verr = s.checkTOTP(ctx, a.User, m, code, now)
+		step, verr = s.matchTOTPCode(a.User, m, code, now)
 	case MethodRecovery:
 		verr = s.useRecoveryCode(ctx, a.User, code, now)
 	default:
 		_, verr = s.consumeCode(ctx, a.User, PurposeLogin, t, code)
+	}
+	if verr == nil {
+		// The time step's single use, the cleared count, the new session id and
+		// the audit record are one transaction.
+		verr = s.atomically(ctx, func(tx *Service) error {
+			if t == MethodTOTP {
+				fresh, err := tx.store.AcceptTOTPStep(ctx, a.User.ID, step)
+				if err != nil {
+					return err
+				}
+				if !fresh {
+					return FieldError(EInvalidCode, "code", "That code was already used. Wait for the next code in your app.")
+				}
+			}
+			if err := tx.store.ResetSecondStepFailures(ctx, a.User.ID); err != nil {
+				return err
+			}
+			if err := tx.rotate(ctx, a, StateSignedIn, c); err != nil {
+				return err
+			}
+			tx.audit(ctx, a.centerID(), a.User.Username, "second_step_ok", a.User.Username, c, string(t))
+			return nil
+		})
 	}
 	if verr != nil {
 		if ErrorCode(verr) != EInvalidCode {
@@ -125,13 +149,6 @@ func (s *Service) VerifyLogin(ctx context.Context, a *Auth, t MethodType, code s
 		}
 		return s.secondStepFailed(ctx, a, t, count, verr, c)
 	}
-	if err := s.store.ResetSecondStepFailures(ctx, a.User.ID); err != nil {
-		return err
-	}
-	if err := s.rotate(ctx, a, StateSignedIn, c); err != nil {
-		return err
-	}
-	s.audit(ctx, a.centerID(), a.User.Username, "second_step_ok", a.User.Username, c, string(t))
 	if t == MethodRecovery {
 		left, _ := s.store.CountRecoveryCodes(ctx, a.User.ID)
 		s.notify(ctx, a.User, c, "a recovery code was used", fmt.Sprintf("A recovery code was used to sign in to your account. %d recovery codes are left.", left))
@@ -160,27 +177,21 @@ func (s *Service) secondStepFailed(ctx context.Context, a *Auth, t MethodType, c
 	return e
 }
 
-// checkTOTP accepts a code from the authenticator app once per time step (B4).
-func (s *Service) checkTOTP(ctx context.Context, u *User, m *Method, code string, now time.Time) error {
+// matchTOTPCode finds the time step of a code from the authenticator app; the
+// caller records the step as used (B4).
+func (s *Service) matchTOTPCode(u *User, m *Method, code string, now time.Time) (int64, error) {
 	wrong := FieldError(EInvalidCode, "code", "That code is not right. Enter the newest code from your app.")
 	norm, ok := NormalizeCode(code)
 	if !ok {
-		return wrong
+		return 0, wrong
 	}
 	raw, err := s.keys.open(m.Secret, totpAAD(u.ID))
 	if err != nil {
-		return fmt.Errorf("open totp secret: %w", err)
+		return 0, fmt.Errorf("open totp secret: %w", err)
 	}
 	step, ok := matchTOTP(raw, norm, now)
 	if !ok {
-		return wrong
+		return 0, wrong
 	}
-	fresh, err := s.store.AcceptTOTPStep(ctx, u.ID, step)
-	if err != nil {
-		return err
-	}
-	if !fresh {
-		return FieldError(EInvalidCode, "code", "That code was already used. Wait for the next code in your app.")
-	}
-	return nil
+	return step, nil
 }

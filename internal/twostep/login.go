@@ -71,14 +71,22 @@ func (s *Service) Login(ctx context.Context, username, password, oldToken string
 		s.audit(ctx, centerID, truncate(actor, 64), "login_failed", truncate(actor, 64), c, "")
 		return nil, Errorf(EInvalidCredentials, "The username or password is not right.")
 	}
-	// A right password clears the account's count and gives back the address's try.
-	if err := s.store.SettleThrottles(ctx, acctKey, addrKey); err != nil {
-		return nil, err
-	}
-	if oldToken != "" {
-		s.store.DeleteSession(ctx, hashToken(oldToken))
-	}
-	return s.afterPassword(ctx, u, center, c)
+	// A right password clears the account's count and gives back the address's
+	// try; that and the new session are one transaction.
+	var res *LoginResult
+	err = s.atomically(ctx, func(tx *Service) error {
+		if err := tx.store.SettleThrottles(ctx, acctKey, addrKey); err != nil {
+			return err
+		}
+		if oldToken != "" {
+			if err := tx.store.DeleteSession(ctx, hashToken(oldToken)); err != nil {
+				return err
+			}
+		}
+		res, err = tx.afterPassword(ctx, u, center, c)
+		return err
+	})
+	return res, err
 }
 
 // afterPassword decides the session state for a user who gave the right password.

@@ -65,6 +65,15 @@ func New(store Store, hasher *Hasher, keys Keys, set Settings, clock Clock, log 
 	return &Service{store: store, hasher: hasher, keys: keys, set: set, clock: clock, log: log}
 }
 
+// atomically runs fn with a service whose store writes in one transaction.
+func (s *Service) atomically(ctx context.Context, fn func(tx *Service) error) error {
+	return s.store.Atomically(ctx, func(st Store) error {
+		tx := *s
+		tx.store = st
+		return fn(&tx)
+	})
+}
+
 // Settings returns the service's settings.
 func (s *Service) Settings() Settings { return s.set }
 

@@ -11,6 +11,9 @@ import (
 // with a single conditional write so that concurrent callers, on any number of
 // server instances, cannot both succeed.
 type Store interface {
+	// Atomically runs fn with a store whose reads and writes form one
+	// transaction: all of them happen, or none.
+	Atomically(ctx context.Context, fn func(Store) error) error
 	CenterStore
 	UserStore
 	SessionStore
