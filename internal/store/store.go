@@ -75,8 +75,6 @@ func Open(ctx context.Context, kind, dsn string) (*Store, error) {
 	s := &Store{kind: kind, stmts: &sync.Map{}}
 	switch kind {
 	case "sqlite":
-		// mmap lets readers use the page cache of the kernel instead of a pread
-		// per page; the writer batches pages into the WAL.
 		base := "file:" + escapeSQLitePath(dsn) + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=mmap_size(268435456)&_pragma=cache_size(-16000)"
 		w, err := sql.Open("sqlite", base+"&_txlock=immediate")
 		if err != nil {
