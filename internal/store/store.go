@@ -75,7 +75,7 @@ func Open(ctx context.Context, kind, dsn string) (*Store, error) {
 	s := &Store{kind: kind, stmts: &sync.Map{}}
 	switch kind {
 	case "sqlite":
-		base := "file:" + escapeSQLitePath(dsn) + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=mmap_size(268435456)&_pragma=cache_size(-16000)"
+		base := "file:" + escapeSQLitePath(dsn) + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
 		w, err := sql.Open("sqlite", base+"&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
@@ -230,7 +230,13 @@ func (s *Store) tx(ctx context.Context, fn func(tx *sqlTx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(&sqlTx{t, s}); err != nil {
+	st := &sqlTx{Tx: t, s: s}
+	defer func() {
+		for _, q := range st.missed {
+			s.prepared(context.WithoutCancel(ctx), s.w, q)
+		}
+	}()
+	if err := fn(st); err != nil {
 		t.Rollback()
 		return err
 	}
@@ -243,7 +249,8 @@ func (s *Store) tx(ctx context.Context, fn func(tx *sqlTx) error) error {
 // sqlTx is a transaction that rebinds its queries.
 type sqlTx struct {
 	*sql.Tx
-	s *Store
+	s      *Store
+	missed []string // statements not yet in the cache
 }
 
 // stmt returns q as a statement of this transaction when the writer has it
@@ -255,9 +262,7 @@ func (t *sqlTx) stmt(ctx context.Context, q string) *sql.Stmt {
 	}
 	v, ok := t.s.stmts.Load(stmtKey{t.s.w, q})
 	if !ok {
-		if st, err := t.PrepareContext(ctx, q); err == nil {
-			return st // prepared on this connection for this transaction only
-		}
+		t.missed = append(t.missed, q) // prepared on the pool once the transaction ends
 		return nil
 	}
 	return t.StmtContext(ctx, v.(*sql.Stmt))
