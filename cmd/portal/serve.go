@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -37,6 +39,13 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	log := slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	if cfg.Argon2.Weak() {
 		log.Warn("WARNING: PORTAL_ARGON2 is below OWASP's minimum (m=19456,t=2,p=1). Passwords are weakly protected. Use this only for load tests.", "argon2", cfg.Argon2.String())
+	}
+	if e.getenv("GOMEMLIMIT") == "" {
+		// argon2id allocates its memory anew for every hash; a soft limit makes
+		// the collector return it promptly instead of letting the heap double.
+		// Hashing is bounded to GOMAXPROCS at once, so this bounds the portal.
+		limit := int64(64<<20) + 2*int64(cfg.Argon2.MemoryKiB)*1024*int64(runtime.GOMAXPROCS(0))
+		debug.SetMemoryLimit(limit)
 	}
 	a, err := e.open(ctx, cfg, log)
 	if err != nil {
