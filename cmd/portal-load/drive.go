@@ -78,7 +78,7 @@ func drive(ctx context.Context, c *client, users []*loadUser, o options) (*resul
 	pool := &userPool{users: users}
 	var prepared chan pending
 	if o.mode == "second" {
-		prepared = make(chan pending, len(users)*2)
+		prepared = make(chan pending, len(users))
 		if err := preparePending(ctx, c, users, o, prepared); err != nil {
 			return nil, err
 		}
@@ -156,19 +156,19 @@ func preparePending(ctx context.Context, c *client, users []*loadUser, o options
 	sem := make(chan struct{}, o.concurrency)
 	var wg sync.WaitGroup
 	var failed atomic.Value
+	// One pending session per user: two verified at once could reach the
+	// server out of time-step order, and the older step is refused (replay).
 	for _, u := range users {
-		for range 2 {
-			sem <- struct{}{}
-			wg.Go(func() {
-				defer func() { <-sem }()
-				cookie, err := c.call(ctx, "POST", "/api/v1/login", "", map[string]string{"username": u.Username, "password": u.Password}, nil)
-				if err != nil {
-					failed.Store(err)
-					return
-				}
-				out <- pending{cookie: cookie, user: u}
-			})
-		}
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			cookie, err := c.call(ctx, "POST", "/api/v1/login", "", map[string]string{"username": u.Username, "password": u.Password}, nil)
+			if err != nil {
+				failed.Store(err)
+				return
+			}
+			out <- pending{cookie: cookie, user: u}
+		})
 	}
 	wg.Wait()
 	if err, _ := failed.Load().(error); err != nil {
