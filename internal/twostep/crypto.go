@@ -23,13 +23,17 @@ type Keys struct {
 	Code       [32]byte
 }
 
-// seal encrypts plaintext with AES-256-GCM, binding it to aad; the result is base64.
-func (k *Keys) seal(plaintext []byte, aad string) ([]byte, error) {
+func (k *Keys) gcm() (cipher.AEAD, error) {
 	block, err := aes.NewCipher(k.Encryption[:])
 	if err != nil {
 		return nil, err
 	}
-	gcm, err := cipher.NewGCM(block)
+	return cipher.NewGCM(block)
+}
+
+// seal encrypts plaintext with AES-256-GCM, binding it to aad; the result is base64.
+func (k *Keys) seal(plaintext []byte, aad string) ([]byte, error) {
+	gcm, err := k.gcm()
 	if err != nil {
 		return nil, err
 	}
@@ -45,11 +49,7 @@ func (k *Keys) open(sealed []byte, aad string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sealed secret: %w", err)
 	}
-	block, err := aes.NewCipher(k.Encryption[:])
-	if err != nil {
-		return nil, err
-	}
-	gcm, err := cipher.NewGCM(block)
+	gcm, err := k.gcm()
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package twostep_test
 
 import (
 	"context"
-	"regexp"
 	"sync"
 	"testing"
 	"time"
@@ -112,28 +111,10 @@ func (e *env) auth(token string) *twostep.Auth {
 	return a
 }
 
-var sixDigits = regexp.MustCompile(`\b\d{6}\b`)
-
 // lastCode reads the code from the newest queued message to dest.
 func (e *env) lastCode(dest string) string {
 	e.t.Helper()
-	msgs, err := e.store.ClaimOutbox(e.ctx, "test", e.clock.Now(), time.Second, 1000)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.store.ReleaseLeases(e.ctx, "test")
-	code := ""
-	for _, m := range msgs {
-		if m.To == dest {
-			if c := sixDigits.FindString(m.Body); c != "" {
-				code = c
-			}
-		}
-	}
-	if code == "" {
-		e.t.Fatalf("no code sent to %s", dest)
-	}
-	return code
+	return storetest.LastCode(e.t, e.store, e.clock.Now(), dest)
 }
 
 func code(err error) string { return twostep.ErrorCode(err) }

@@ -10,7 +10,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/netip"
-	"regexp"
 	"sync"
 	"testing"
 	"time"
@@ -179,26 +178,8 @@ func expect(t *testing.T, a answer, status int, code string) {
 	}
 }
 
-var sixDigits = regexp.MustCompile(`\b\d{6}\b`)
-
 // lastCode reads the code of the newest queued message to dest.
 func (p *portal) lastCode(dest string) string {
 	p.t.Helper()
-	msgs, err := p.store.ClaimOutbox(context.Background(), "test", p.clock.Now(), time.Millisecond, 1000)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	p.store.ReleaseLeases(context.Background(), "test")
-	code := ""
-	for _, m := range msgs {
-		if m.To == dest {
-			if c := sixDigits.FindString(m.Body); c != "" {
-				code = c
-			}
-		}
-	}
-	if code == "" {
-		p.t.Fatalf("no code to %s", dest)
-	}
-	return code
+	return storetest.LastCode(p.t, p.store, p.clock.Now(), dest)
 }

@@ -35,14 +35,7 @@ func (s *Server) pageLoginPost(w http.ResponseWriter, r *http.Request) {
 	}
 	s.metrics.signIn("password", string(res.State))
 	s.setSessionCookie(w, res.Token)
-	switch res.State {
-	case twostep.StateTwoStep:
-		http.Redirect(w, r, "/login/verify", http.StatusSeeOther)
-	case twostep.StateSetupSuggested:
-		http.Redirect(w, r, "/login/notice", http.StatusSeeOther)
-	default:
-		http.Redirect(w, r, "/account", http.StatusSeeOther)
-	}
+	s.redirectForState(w, r, res.Auth)
 }
 
 // challengeView is the second-step page.

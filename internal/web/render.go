@@ -126,14 +126,17 @@ func (s *Server) page(r *http.Request, a *twostep.Auth, titleKey string, args ..
 	return d
 }
 
-// redirectForState sends a session to the page its state allows.
+// redirectForState sends a session to the page its state calls for: the second
+// step, the grace notice, or My Account (which is all a setup_required session sees).
 func (s *Server) redirectForState(w http.ResponseWriter, r *http.Request, a *twostep.Auth) {
+	to := "/account"
 	switch a.Session.State {
 	case twostep.StateTwoStep:
-		http.Redirect(w, r, "/login/verify", http.StatusSeeOther)
-	case twostep.StateSetupRequired:
-		http.Redirect(w, r, "/account", http.StatusSeeOther)
-	default:
-		http.Redirect(w, r, "/account", http.StatusSeeOther)
+		to = "/login/verify"
+	case twostep.StateSetupSuggested:
+		if r.Method == http.MethodPost && r.URL.Path == "/login" {
+			to = "/login/notice" // shown once, right after the password
+		}
 	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
 }

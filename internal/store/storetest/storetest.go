@@ -10,10 +10,37 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
+	"time"
 
 	"github.com/providerportal/portal/internal/store"
 )
+
+var sixDigits = regexp.MustCompile(`\b\d{6}\b`)
+
+// LastCode reads the 6-digit code of the newest queued message to dest, leaving
+// the outbox as it was. It fails the test when there is none.
+func LastCode(t testing.TB, s *store.Store, now time.Time, dest string) string {
+	t.Helper()
+	msgs, err := s.ClaimOutbox(context.Background(), "storetest", now, time.Millisecond, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ReleaseLeases(context.Background(), "storetest")
+	code := ""
+	for _, m := range msgs {
+		if m.To == dest {
+			if c := sixDigits.FindString(m.Body); c != "" {
+				code = c
+			}
+		}
+	}
+	if code == "" {
+		t.Fatalf("no code was sent to %s", dest)
+	}
+	return code
+}
 
 // Kinds lists the database kinds tests run on here.
 func Kinds() []string {
