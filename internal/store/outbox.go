@@ -174,3 +174,10 @@ func (s *Store) DevMessages(ctx context.Context, limit int) ([]DevMessage, error
 	}
 	return out, rows.Err()
 }
+
+// OutboxText returns the stored text of a message (empty once it was delivered,
+// given up or past its erase time), for operators and tests checking erasure.
+func (s *Store) OutboxText(ctx context.Context, id int64) (body, html string, err error) {
+	err = s.queryRow(ctx, "SELECT body, body_html FROM outbox WHERE id = ?", id).Scan(&body, &html)
+	return body, html, notFound(err)
+}

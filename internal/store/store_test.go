@@ -347,6 +347,9 @@ func TestOutboxLeases(t *testing.T) {
 		if ok, _ := s.MarkSent(ctx, a[0].ID, "A", t0); !ok {
 			t.Fatal("owner could not mark sent")
 		}
+		if body, html, err := s.OutboxText(ctx, a[0].ID); err != nil || body != "" || html != "" {
+			t.Fatalf("delivered text kept: %q %q %v", body, html, err)
+		}
 		s.MarkRetry(ctx, a[1].ID, "A", t0.Add(10*time.Second), "smtp down")
 		s.MarkFailed(ctx, a[2].ID, "A", "rejected")
 		// B dies: its leases expire and A takes them over, plus the retried one once due.
@@ -364,6 +367,11 @@ func TestOutboxLeases(t *testing.T) {
 		s.ReleaseLeases(ctx, "A")
 		if n, _ := s.ExpireOutbox(ctx, t0.Add(2*time.Hour)); n != 3 {
 			t.Fatalf("expired %d", n)
+		}
+		for _, m := range append(a, b...) {
+			if body, _, _ := s.OutboxText(ctx, m.ID); body != "" {
+				t.Fatalf("message %d keeps its text after expiry", m.ID)
+			}
 		}
 	})
 }

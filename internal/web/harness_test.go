@@ -10,6 +10,8 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -100,6 +102,23 @@ func (p *portal) user(name string, role twostep.Role) {
 	if _, err := p.svc.CreateUser(context.Background(), p.staff, twostep.NewUser{CenterID: p.center.ID, Username: name, Email: name + "@example.org", Password: pw, Role: role}, twostep.Client{}); err != nil {
 		p.t.Fatal(err)
 	}
+}
+
+func newTestServer(t *testing.T, w *web.Server) *httptest.Server {
+	srv := httptest.NewServer(w.Handler())
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// cookieValue is the client's session id.
+func (c *client) cookieValue() string {
+	u, _ := url.Parse(c.p.srv.URL)
+	for _, ck := range c.http.Jar.Cookies(u) {
+		if strings.HasSuffix(ck.Name, "portal_session") {
+			return ck.Value
+		}
+	}
+	return ""
 }
 
 // client is one browser or API client with its own cookies.
