@@ -68,7 +68,7 @@ func (e *env) serve(ctx context.Context, args []string) error {
 
 	dispatcher := deliver.NewDispatcher(a.store, e.senders(cfg, a, log), twostep.SystemClock{}, deliver.Options{}, log, labelled)
 	srv := web.New(a.svc, a.store, a.store, web.Options{SiteName: cfg.SiteName, Secure: cfg.Secure(), TrustedProxies: cfg.TrustedProxies,
-		DevOutbox: cfg.DevOutbox, Instance: instance}, log, labelled, reg, dispatcher.Wake)
+		DevOutbox: cfg.DevOutbox}, log, labelled, reg, dispatcher.Wake)
 	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 

@@ -3,7 +3,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/mail"
 	"net/url"
 	"strconv"
@@ -111,10 +110,4 @@ func parseMailFrom(v string) (*mail.Address, error) {
 		return nil, fmt.Errorf("want an address such as Portal <no-reply@example.org>, got %q", v)
 	}
 	return a, nil
-}
-
-// ListenHost returns the host part of Addr.
-func (c *Config) ListenHost() string {
-	h, _, _ := net.SplitHostPort(c.Addr)
-	return h
 }

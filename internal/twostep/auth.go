@@ -45,7 +45,7 @@ func (a *Auth) Allow(need Access) error {
 	return nil
 }
 
-// Client returns the request's client as recorded on the session.
+// centerID is the center of the signed-in user (0 for account managers).
 func (a *Auth) centerID() int64 {
 	if a.User == nil {
 		return 0

@@ -22,7 +22,6 @@ type Options struct {
 	Secure         bool // served over https: __Host- cookie, Secure, HSTS
 	TrustedProxies []netip.Prefix
 	DevOutbox      bool
-	Instance       string
 }
 
 // Pinger reports database health for /readyz.
