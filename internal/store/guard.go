@@ -40,27 +40,33 @@ func (s *Store) HitThrottles(ctx context.Context, keys []string, now time.Time, 
 		args = append(args, k, ms(now))
 	}
 	args = append(args, cutoff, cutoff)
-	rows, err := s.queryOn(ctx, s.w, q, args...)
+	hits := make([]int, len(keys))
+	starts := make([]time.Time, len(keys))
+	err := s.tx(ctx, func(t *sqlTx) error {
+		rows, err := t.query(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k string
+			var n int
+			var st int64
+			if err := rows.Scan(&k, &n, &st); err != nil {
+				return err
+			}
+			for i := range keys {
+				if keys[i] == k {
+					hits[i], starts[i] = n, fromMS(st)
+				}
+			}
+		}
+		return rows.Err()
+	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("throttle: %w", err)
 	}
-	defer rows.Close()
-	hits := make([]int, len(keys))
-	starts := make([]time.Time, len(keys))
-	for rows.Next() {
-		var k string
-		var n int
-		var st int64
-		if err := rows.Scan(&k, &n, &st); err != nil {
-			return nil, nil, err
-		}
-		for i := range keys {
-			if keys[i] == k {
-				hits[i], starts[i] = n, fromMS(st)
-			}
-		}
-	}
-	return hits, starts, rows.Err()
+	return hits, starts, nil
 }
 
 // SettleThrottles forgets reset's attempts and takes one back from undo.

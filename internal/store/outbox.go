@@ -38,27 +38,34 @@ func (s *Store) ClaimOutbox(ctx context.Context, owner string, now time.Time, le
 	if s.kind == "postgres" {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
-	rows, err := s.queryOn(ctx, s.w, (`UPDATE outbox SET lease_owner = ?, lease_until = ?
+	var out []twostep.OutboxMessage
+	err := s.tx(ctx, func(t *sqlTx) error {
+		out = out[:0]
+		rows, err := t.query(ctx, `UPDATE outbox SET lease_owner = ?, lease_until = ?
 		WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? AND lease_until <= ? AND give_up_at > ?
-			ORDER BY id LIMIT ?` + lock + `)
-		RETURNING id, channel, recipient, subject, body, body_html, user_id, attempts, created_at, give_up_at, erase_at`),
-		owner, ms(now.Add(lease)), ms(now), ms(now), ms(now), limit)
+			ORDER BY id LIMIT ?`+lock+`)
+		RETURNING id, channel, recipient, subject, body, body_html, user_id, attempts, created_at, give_up_at, erase_at`,
+			owner, ms(now.Add(lease)), ms(now), ms(now), ms(now), limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var m twostep.OutboxMessage
+			var created, giveUp, erase int64
+			if err := rows.Scan(&m.ID, &m.Channel, &m.To, &m.Subject, &m.Body, &m.HTML, &m.UserID, &m.Attempts, &created, &giveUp, &erase); err != nil {
+				return err
+			}
+			m.CreatedAt, m.GiveUpAt, m.EraseAt = fromMS(created), fromMS(giveUp), fromMS(erase)
+			out = append(out, m)
+		}
+		return rows.Err()
+	})
 	if err != nil {
 		return nil, fmt.Errorf("claim outbox: %w", err)
 	}
-	defer rows.Close()
-	var out []twostep.OutboxMessage
-	for rows.Next() {
-		var m twostep.OutboxMessage
-		var created, giveUp, erase int64
-		if err := rows.Scan(&m.ID, &m.Channel, &m.To, &m.Subject, &m.Body, &m.HTML, &m.UserID, &m.Attempts, &created, &giveUp, &erase); err != nil {
-			return nil, err
-		}
-		m.CreatedAt, m.GiveUpAt, m.EraseAt = fromMS(created), fromMS(giveUp), fromMS(erase)
-		out = append(out, m)
-	}
 	slices.SortFunc(out, func(a, b twostep.OutboxMessage) int { return cmp.Compare(a.ID, b.ID) })
-	return out, rows.Err()
+	return out, nil
 }
 
 // MarkSent records that the provider accepted the message and erases its text.

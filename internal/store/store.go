@@ -29,6 +29,11 @@ type Store struct {
 	r     *sql.DB // reads (SQLite: many connections over WAL)
 	stmts *sync.Map
 	in    *sqlTx // set on the copy that Atomically hands out: everything runs in it
+	// jobs feeds SQLite's single writer goroutine (group commit); nil on PostgreSQL.
+	jobs    chan *writeJob
+	writing *sync.WaitGroup
+	gate    *sync.RWMutex // guards closed against sends on a closed jobs channel
+	closed  bool
 }
 
 // Atomically runs fn with a store whose every read and write happens in one
@@ -72,7 +77,7 @@ func (s *Store) prepared(ctx context.Context, db *sql.DB, q string) (*sql.Stmt, 
 // Open connects to kind ("sqlite" or "postgres") at dsn (a path or a URL) and
 // checks that the database answers.
 func Open(ctx context.Context, kind, dsn string) (*Store, error) {
-	s := &Store{kind: kind, stmts: &sync.Map{}}
+	s := &Store{kind: kind, stmts: &sync.Map{}, writing: &sync.WaitGroup{}, gate: &sync.RWMutex{}}
 	switch kind {
 	case "sqlite":
 		base := "file:" + escapeSQLitePath(dsn) + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
@@ -91,6 +96,8 @@ func Open(ctx context.Context, kind, dsn string) (*Store, error) {
 		r.SetMaxOpenConns(8)
 		r.SetMaxIdleConns(8)
 		s.w, s.r = w, r
+		s.jobs = make(chan *writeJob, 1024)
+		s.writing.Go(s.writer)
 		// The writer creates the file and switches it to WAL before readers connect.
 		if err := w.PingContext(ctx); err != nil {
 			s.Close()
@@ -134,8 +141,11 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close releases the prepared statements and the connections.
+// Close stops the writer, then releases the prepared statements and the connections.
 func (s *Store) Close() error {
+	if s.jobs != nil && s.in == nil {
+		s.stopWriter()
+	}
 	s.stmts.Range(func(k, v any) bool {
 		v.(*sql.Stmt).Close()
 		return true
@@ -172,11 +182,13 @@ func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, er
 		return s.in.exec(ctx, q, args...)
 	}
 	if s.kind == "sqlite" {
-		st, err := s.prepared(ctx, s.w, q)
-		if err != nil {
-			return nil, err
-		}
-		return st.ExecContext(ctx, args...)
+		var res sql.Result
+		err := s.tx(ctx, func(t *sqlTx) error {
+			var err error
+			res, err = t.exec(ctx, q, args...)
+			return err
+		})
+		return res, err
 	}
 	return s.w.ExecContext(ctx, s.rebind(q), args...)
 }
@@ -185,9 +197,27 @@ func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	return s.rowOn(ctx, s.r, q, args...)
 }
 
-// writeRow runs a writing statement with RETURNING on the writer.
-func (s *Store) writeRow(ctx context.Context, q string, args ...any) *sql.Row {
+// scanner is a row to scan.
+type scanner interface{ Scan(dest ...any) error }
+
+// writeRow runs a writing statement with RETURNING on the writer; the statement
+// runs when the row is scanned (on SQLite, as one job of the group commit).
+func (s *Store) writeRow(ctx context.Context, q string, args ...any) scanner {
+	if s.in == nil && s.kind == "sqlite" {
+		return lazyRow{s: s, ctx: ctx, q: q, args: args}
+	}
 	return s.rowOn(ctx, s.w, q, args...)
+}
+
+type lazyRow struct {
+	s    *Store
+	ctx  context.Context
+	q    string
+	args []any
+}
+
+func (l lazyRow) Scan(dest ...any) error {
+	return l.s.tx(l.ctx, func(t *sqlTx) error { return t.queryRow(l.ctx, l.q, l.args...).Scan(dest...) })
 }
 
 func (s *Store) rowOn(ctx context.Context, db *sql.DB, q string, args ...any) *sql.Row {
@@ -226,11 +256,14 @@ func (s *Store) tx(ctx context.Context, fn func(tx *sqlTx) error) error {
 	if s.in != nil {
 		return fn(s.in)
 	}
+	if s.jobs != nil {
+		return s.submit(fn)
+	}
 	t, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	st := &sqlTx{Tx: t, s: s}
+	st := &sqlTx{Tx: t, s: s, ctx: ctx}
 	defer func() {
 		for _, q := range st.missed {
 			s.prepared(context.WithoutCancel(ctx), s.w, q)
@@ -250,7 +283,8 @@ func (s *Store) tx(ctx context.Context, fn func(tx *sqlTx) error) error {
 type sqlTx struct {
 	*sql.Tx
 	s      *Store
-	missed []string // statements not yet in the cache
+	ctx    context.Context // every statement's context (the group commit's, which nothing cancels)
+	missed []string        // statements not yet in the cache
 }
 
 // stmt returns q as a statement of this transaction when the writer has it
@@ -268,21 +302,24 @@ func (t *sqlTx) stmt(ctx context.Context, q string) *sql.Stmt {
 	return t.StmtContext(ctx, v.(*sql.Stmt))
 }
 
-func (t *sqlTx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+func (t *sqlTx) exec(_ context.Context, q string, args ...any) (sql.Result, error) {
+	ctx := t.ctx
 	if st := t.stmt(ctx, q); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
 	return t.ExecContext(ctx, t.s.rebind(q), args...)
 }
 
-func (t *sqlTx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+func (t *sqlTx) queryRow(_ context.Context, q string, args ...any) *sql.Row {
+	ctx := t.ctx
 	if st := t.stmt(ctx, q); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
 	return t.QueryRowContext(ctx, t.s.rebind(q), args...)
 }
 
-func (t *sqlTx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+func (t *sqlTx) query(_ context.Context, q string, args ...any) (*sql.Rows, error) {
+	ctx := t.ctx
 	if st := t.stmt(ctx, q); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
