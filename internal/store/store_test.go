@@ -501,3 +501,32 @@ func TestCombinedReadsAndWrites(t *testing.T) {
 		}
 	})
 }
+
+// Concurrent writes share commits on SQLite (group commit); one failing write
+// must neither undo nor fail the others in its batch.
+func TestConcurrentWritesKeepTheirOwnOutcome(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		var ok, dup atomic.Int32
+		var wg sync.WaitGroup
+		for i := range 120 {
+			wg.Go(func() {
+				// 40 names, each tried three times: one wins, two are duplicates.
+				err := s.CreateCenter(ctx, &twostep.Center{Name: fmt.Sprintf("Center %02d", i%40), CreatedAt: t0})
+				switch {
+				case err == nil:
+					ok.Add(1)
+				case errors.Is(err, twostep.ErrDuplicate):
+					dup.Add(1)
+				default:
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		list, _ := s.ListCenters(ctx)
+		if ok.Load() != 40 || dup.Load() != 80 || len(list) != 40 {
+			t.Fatalf("%d created, %d duplicates, %d stored", ok.Load(), dup.Load(), len(list))
+		}
+	})
+}
