@@ -93,6 +93,18 @@ func (e *env) user(name string) *twostep.User {
 	return u
 }
 
+// withTwoStepOn turns the beta on, creates name, signs in and turns 2SV on.
+func (e *env) withTwoStepOn(name string) *twostep.Auth {
+	e.t.Helper()
+	e.setBeta(true)
+	e.user(name)
+	a := e.auth(e.login(name).Token)
+	if err := e.svc.TurnOn(e.ctx, a, client); err != nil {
+		e.t.Fatal(err)
+	}
+	return a
+}
+
 func (e *env) login(name string) *twostep.LoginResult {
 	e.t.Helper()
 	r, err := e.svc.Login(e.ctx, name, pw, "", client)

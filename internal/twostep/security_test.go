@@ -85,10 +85,7 @@ func TestSendCaps(t *testing.T) {
 // and a code cannot be guessed more than its tries (ZITADEL CVE-2024-32868).
 func TestParallelFailuresRespectTheLimits(t *testing.T) {
 	each(t, func(s *twostep.Settings) { s.LockoutFailures = 5 }, func(t *testing.T, e *env) {
-		e.setBeta(true)
-		e.user("jdoe")
-		a := e.auth(e.login("jdoe").Token)
-		e.svc.TurnOn(e.ctx, a, client)
+		a := e.withTwoStepOn("jdoe")
 		secret := e.enrolTOTP(a)
 		e.clock.Add(time.Minute)
 		p := e.auth(e.login("jdoe").Token)
@@ -117,10 +114,7 @@ func TestParallelFailuresRespectTheLimits(t *testing.T) {
 // Nothing secret reaches the audit log or the user-facing error messages.
 func TestNoSecretsInAuditOrErrors(t *testing.T) {
 	each(t, nil, func(t *testing.T, e *env) {
-		e.setBeta(true)
-		e.user("jdoe")
-		a := e.auth(e.login("jdoe").Token)
-		e.svc.TurnOn(e.ctx, a, client)
+		a := e.withTwoStepOn("jdoe")
 		setup, _ := e.svc.StartTOTP(e.ctx, a, "")
 		code := twostep.TOTPCode(setup.Secret, e.clock.Now())
 		_, err := e.svc.VerifySetup(e.ctx, a, twostep.MethodTOTP, "123456", client)

@@ -203,10 +203,7 @@ func TestTurnOnAddMethodsAndSignIn(t *testing.T) { // R2–R5, R7–R9, R11
 
 func TestSetupBadInput(t *testing.T) { // R3, R8, R9 bad input
 	each(t, nil, func(t *testing.T, e *env) {
-		e.setBeta(true)
-		e.user("jdoe")
-		a := e.auth(e.login("jdoe").Token)
-		e.svc.TurnOn(e.ctx, a, client)
+		a := e.withTwoStepOn("jdoe")
 		for _, tc := range []struct {
 			phone, confirm, want string
 		}{
@@ -234,10 +231,7 @@ func TestSetupBadInput(t *testing.T) { // R3, R8, R9 bad input
 
 func TestSetupCodeTimingAndTries(t *testing.T) { // R8, R9, codes
 	each(t, nil, func(t *testing.T, e *env) {
-		e.setBeta(true)
-		e.user("jdoe")
-		a := e.auth(e.login("jdoe").Token)
-		e.svc.TurnOn(e.ctx, a, client)
+		a := e.withTwoStepOn("jdoe")
 		sent, err := e.svc.StartPhone(e.ctx, a, "+1 201 555 0123", "(201) 555-0123", "", client)
 		if err != nil || sent.ResendAfter != time.Minute || sent.ExpiresIn != 10*time.Minute || sent.To != "•••-•••-0123" {
 			t.Fatalf("start: %+v %v", sent, err)
@@ -282,10 +276,7 @@ func TestSetupCodeTimingAndTries(t *testing.T) { // R8, R9, codes
 
 func TestTurnOffAndDelete(t *testing.T) { // R6, R10, B7
 	each(t, nil, func(t *testing.T, e *env) {
-		e.setBeta(true)
-		e.user("jdoe")
-		a := e.auth(e.login("jdoe").Token)
-		e.svc.TurnOn(e.ctx, a, client)
+		a := e.withTwoStepOn("jdoe")
 		e.enrolTOTP(a)
 		e.enrolEmail(a, "j@example.net")
 		expectCode(t, e.svc.DeleteMethod(e.ctx, a, twostep.MethodTOTP, "wrong password here", client), twostep.EInvalidCredentials)
@@ -315,10 +306,7 @@ func TestTurnOffAndDelete(t *testing.T) { // R6, R10, B7
 
 func TestTOTPReplayAndLoginResend(t *testing.T) { // B4, R12
 	each(t, nil, func(t *testing.T, e *env) {
-		e.setBeta(true)
-		e.user("jdoe")
-		a := e.auth(e.login("jdoe").Token)
-		e.svc.TurnOn(e.ctx, a, client)
+		a := e.withTwoStepOn("jdoe")
 		secret := e.enrolTOTP(a)
 		e.enrolPhone(a, "2015550123")
 		e.clock.Add(30 * time.Second)
@@ -351,10 +339,7 @@ func TestTOTPReplayAndLoginResend(t *testing.T) { // B4, R12
 
 func TestLockout(t *testing.T) { // B3
 	each(t, func(s *twostep.Settings) { s.LockoutFailures = 4; s.Lockout = time.Minute }, func(t *testing.T, e *env) {
-		e.setBeta(true)
-		e.user("jdoe")
-		a := e.auth(e.login("jdoe").Token)
-		e.svc.TurnOn(e.ctx, a, client)
+		a := e.withTwoStepOn("jdoe")
 		secret := e.enrolTOTP(a)
 		e.clock.Add(time.Minute)
 		for i := range 3 {
@@ -377,10 +362,7 @@ func TestLockout(t *testing.T) { // B3
 
 func TestRecoveryCodes(t *testing.T) { // B1
 	each(t, nil, func(t *testing.T, e *env) {
-		e.setBeta(true)
-		e.user("jdoe")
-		a := e.auth(e.login("jdoe").Token)
-		e.svc.TurnOn(e.ctx, a, client)
+		a := e.withTwoStepOn("jdoe")
 		e.enrolTOTP(a)
 		codes, err := e.svc.GenerateRecoveryCodes(e.ctx, a, pw, client)
 		if err != nil || len(codes) != 10 || len(codes[0]) != 11 || strings.ContainsAny(strings.Join(codes, ""), "01ilo") {
@@ -459,10 +441,7 @@ func TestGraceLoginRace(t *testing.T) {
 
 func TestConcurrentVerifyOneWinner(t *testing.T) { // B4
 	each(t, nil, func(t *testing.T, e *env) {
-		e.setBeta(true)
-		e.user("jdoe")
-		a := e.auth(e.login("jdoe").Token)
-		e.svc.TurnOn(e.ctx, a, client)
+		a := e.withTwoStepOn("jdoe")
 		e.enrolEmail(a, "j@example.net")
 		var sessions []*twostep.Auth
 		for range 20 {
@@ -491,10 +470,7 @@ func TestConcurrentVerifyOneWinner(t *testing.T) { // B4
 
 func TestRecentAuthentication(t *testing.T) { // B16
 	each(t, nil, func(t *testing.T, e *env) {
-		e.setBeta(true)
-		e.user("jdoe")
-		a := e.auth(e.login("jdoe").Token)
-		e.svc.TurnOn(e.ctx, a, client)
+		a := e.withTwoStepOn("jdoe")
 		for range 4 {
 			e.clock.Add(5 * time.Minute)
 			a = e.auth(a.Token)
