@@ -6,7 +6,8 @@ import (
 	"fmt"
 )
 
-// TurnOn turns 2-Step Verification on (R5). Errors: two_step_not_available.
+// TurnOn turns 2-Step Verification on (R5) and ends the user's other sessions
+// (B15). Errors: two_step_not_available.
 func (s *Service) TurnOn(ctx context.Context, a *Auth, c Client) error {
 	if err := s.requireAvailable(a); err != nil {
 		return err
@@ -18,6 +19,9 @@ func (s *Service) TurnOn(ctx context.Context, a *Auth, c Client) error {
 		return err
 	}
 	a.User.TwoStepOn = true
+	if err := s.store.DeleteUserSessions(ctx, a.User.ID, a.Session.IDHash); err != nil { // B15
+		return err
+	}
 	s.audit(ctx, a.centerID(), a.User.Username, "two_step_on", a.User.Username, c, "")
 	return nil
 }

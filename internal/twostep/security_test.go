@@ -139,3 +139,41 @@ func TestNoSecretsInAuditOrErrors(t *testing.T) {
 		}
 	})
 }
+
+// B15: turning 2SV on or off and adding or deleting a method end the user's
+// other sessions, and keep the one that made the change.
+func TestSecurityChangesEndOtherSessions(t *testing.T) {
+	each(t, nil, func(t *testing.T, e *env) {
+		e.setBeta(true)
+		e.user("jdoe")
+		a := e.auth(e.login("jdoe").Token)
+		changes := []struct {
+			name string
+			do   func() error
+		}{
+			{"turn on", func() error { return e.svc.TurnOn(e.ctx, a, client) }},
+			{"add a method", func() error {
+				setup, err := e.svc.StartTOTP(e.ctx, a, "")
+				if err != nil {
+					return err
+				}
+				_, err = e.svc.VerifySetup(e.ctx, a, twostep.MethodTOTP, twostep.TOTPCode(setup.Secret, e.clock.Now()), client)
+				return err
+			}},
+			{"delete a method", func() error { return e.svc.DeleteMethod(e.ctx, a, twostep.MethodTOTP, pw, client) }},
+			{"turn off", func() error { return e.svc.TurnOff(e.ctx, a, pw, client) }},
+		}
+		for _, ch := range changes {
+			other := e.login("jdoe") // another browser, signed in or waiting for its second step
+			if err := ch.do(); err != nil {
+				t.Fatalf("%s: %v", ch.name, err)
+			}
+			if _, err := e.svc.Authenticate(e.ctx, other.Token); err == nil {
+				t.Errorf("%s left another session signed in", ch.name)
+			}
+			if _, err := e.svc.Authenticate(e.ctx, a.Token); err != nil {
+				t.Errorf("%s ended the session that made it: %v", ch.name, err)
+			}
+		}
+	})
+}
