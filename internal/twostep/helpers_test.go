@@ -2,6 +2,8 @@ package twostep_test
 
 import (
 	"context"
+	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -127,6 +129,26 @@ func (e *env) auth(token string) *twostep.Auth {
 func (e *env) lastCode(dest string) string {
 	e.t.Helper()
 	return storetest.LastCode(e.t, e.store, e.clock.Now(), dest)
+}
+
+// noticed reports whether a security notice whose subject contains about was
+// queued for addr, and that it carries no 6-digit number.
+func (e *env) noticed(addr, about string) bool {
+	e.t.Helper()
+	msgs, err := e.store.ClaimOutbox(e.ctx, "notices", e.clock.Now(), time.Millisecond, 1000)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.store.ReleaseLeases(e.ctx, "notices")
+	for _, m := range msgs {
+		if m.To == addr && strings.Contains(m.Subject, about) {
+			if regexp.MustCompile(`\b\d{6}\b`).MatchString(m.Body) {
+				e.t.Fatalf("notice %q carries a 6-digit number", m.Subject)
+			}
+			return true
+		}
+	}
+	return false
 }
 
 func code(err error) string { return twostep.ErrorCode(err) }

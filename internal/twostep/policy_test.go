@@ -60,6 +60,9 @@ func TestPolicyRules(t *testing.T) {
 		if err := e.svc.ResetTwoStep(e.ctx, admin, "jdoe", client); err != nil {
 			t.Fatal(err)
 		}
+		if !e.noticed("jdoe@example.org", "reset") {
+			t.Fatal("no email about the reset (B2, B5)")
+		}
 		if _, err := e.svc.Authenticate(e.ctx, signedIn.Token); err == nil {
 			t.Fatal("session survived a reset")
 		}
