@@ -187,17 +187,10 @@ func TestTwoDispatchersExactlyOnce(t *testing.T) {
 			d := deliver.NewDispatcher(s, map[string]deliver.Sender{"sms": deliver.NewSMS(cfg, "")}, c, deliver.Options{Poll: 5 * time.Millisecond, Batch: 10}, quiet, nil)
 			wg.Go(func() { d.Run(ctx) })
 		}
-		deadline := time.Now().Add(20 * time.Second)
-		for len(wh.Messages()) < 200 && time.Now().Before(deadline) {
-			time.Sleep(20 * time.Millisecond)
-		}
-		time.Sleep(100 * time.Millisecond)
+		wh.WaitFor(200, 20*time.Second)
 		cancel()
 		wg.Wait()
-		seen := map[string]int{}
-		for _, m := range wh.Messages() {
-			seen[m.To]++
-		}
+		seen := wh.Recipients()
 		if len(seen) != 200 || len(wh.Messages()) != 200 {
 			t.Fatalf("%d distinct of %d deliveries", len(seen), len(wh.Messages()))
 		}

@@ -148,17 +148,10 @@ func TestTwoDispatchersDeliverEachCodeOnce(t *testing.T) {
 	}
 	sends.Wait()
 	a.clock.Add(61 * time.Second) // the dead instance's lease runs out
-	deadline := time.Now().Add(30 * time.Second)
-	for len(hook.Messages()) < 201 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	time.Sleep(200 * time.Millisecond)
+	hook.WaitFor(201, 30*time.Second)
 	cancel()
 	wg.Wait()
-	seen := map[string]int{}
-	for _, m := range hook.Messages() {
-		seen[m.To]++
-	}
+	seen := hook.Recipients()
 	if len(seen) != 201 || len(hook.Messages()) != 201 {
 		t.Fatalf("%d messages to %d numbers (want 201 each once)", len(hook.Messages()), len(seen))
 	}

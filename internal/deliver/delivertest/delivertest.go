@@ -57,6 +57,25 @@ func (b *inbox) Messages() []Message {
 // SetDown makes the endpoint refuse (true) or accept (false).
 func (b *inbox) SetDown(down bool) { b.down.Store(down) }
 
+// WaitFor waits up to d for n messages, then a little longer so that any extra
+// (duplicate) delivery shows too.
+func (b *inbox) WaitFor(n int, d time.Duration) {
+	deadline := time.Now().Add(d)
+	for len(b.Messages()) < n && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(150 * time.Millisecond)
+}
+
+// Recipients counts the accepted messages per recipient.
+func (b *inbox) Recipients() map[string]int {
+	seen := map[string]int{}
+	for _, m := range b.Messages() {
+		seen[m.To]++
+	}
+	return seen
+}
+
 // Last returns the newest message to addr, waiting up to 5 s for one.
 func (b *inbox) Last(t testing.TB, to string) Message {
 	t.Helper()
