@@ -108,6 +108,7 @@ func settingsOf(c *config.Config) twostep.Settings {
 	s.LoginAccountLimit, s.LoginAddressLimit, s.LoginWindow = c.LoginAccountLimit, c.LoginAddressLimit, c.LoginWindow
 	s.SMSCountries = c.SMSCountries
 	s.SendCaps = c.SendCaps
+	s.StaffTwoStepRequired = c.StaffTwoStepRequired
 	return s
 }
 

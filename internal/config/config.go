@@ -68,6 +68,9 @@ type Config struct {
 
 	SendCaps twostep.SendCaps
 
+	// StaffTwoStepRequired puts account managers under R14 (PORTAL_STAFF_TWO_STEP=required).
+	StaffTwoStepRequired bool
+
 	// DebugAddr, when set, serves net/http/pprof there (keep it on loopback).
 	DebugAddr string
 
@@ -162,6 +165,14 @@ func settings() []setting {
 		{"PORTAL_SEND_LIMIT_ADDRESS", "send-limit-address", "30/h,200/d", "codes sent per client address", capSetting(func(c *Config) *twostep.Cap { return &c.SendCaps.Address })},
 		{"PORTAL_SEND_LIMIT_CENTER", "send-limit-center", "1000/h,10000/d", "codes sent per center", capSetting(func(c *Config) *twostep.Cap { return &c.SendCaps.Center })},
 		{"PORTAL_SEND_LIMIT_GLOBAL", "send-limit-global", "5000/h,50000/d", "codes sent by the whole portal", capSetting(func(c *Config) *twostep.Cap { return &c.SendCaps.Global })},
+		{"PORTAL_STAFF_TWO_STEP", "staff-two-step", "required", "required or optional: account managers under R14 like a center that requires 2SV", func(c *Config, v string) error {
+			switch v {
+			case "required", "optional":
+				c.StaffTwoStepRequired = v == "required"
+				return nil
+			}
+			return fmt.Errorf("want required or optional, got %q", v)
+		}},
 		{"PORTAL_DEBUG_ADDR", "debug-addr", "", "serve Go's pprof profiles on this address (loopback only; for profiling)", str(func(c *Config) *string { return &c.DebugAddr })},
 		{"PORTAL_LOGIN_WINDOW", "login-window", "15m", "window of the password attempt limits", dur(func(c *Config) *time.Duration { return &c.LoginWindow })},
 	}

@@ -32,7 +32,7 @@ func (s *Service) Account(ctx context.Context, a *Auth) (*AccountView, error) {
 	if a.Center == nil {
 		return v, nil
 	}
-	v.Center = a.Center.Name
+	v.Center = a.Center.Name // empty for account managers
 	ts := &v.TwoStep
 	ts.Available = a.Center.TwoStepAvailable
 	if !ts.Available {

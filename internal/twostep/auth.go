@@ -92,7 +92,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Auth, error)
 		}
 		return nil, Errorf(EUnauthenticated, "Your session has ended. Please sign in again.")
 	}
-	a := &Auth{Token: token, Session: ss, User: u, Center: center}
+	a := &Auth{Token: token, Session: ss, User: u, Center: s.policyCenter(u, center)}
 	if now.Sub(ss.LastSeenAt) >= touchEvery {
 		ss.LastSeenAt = now
 		if err := s.store.TouchSession(ctx, hash, now); err != nil {

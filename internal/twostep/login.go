@@ -55,6 +55,7 @@ func (s *Service) Login(ctx context.Context, username, password, oldToken string
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("login: %w", err)
 	}
+	center = s.policyCenter(u, center)
 	hash := ""
 	if u != nil {
 		hash = u.PasswordHash

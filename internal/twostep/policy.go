@@ -154,12 +154,11 @@ func (s *Service) ResetTwoStep(ctx context.Context, actor *User, username string
 	if err != nil {
 		return err
 	}
-	if u.CenterID == 0 {
-		return Errorf(ENotFound, "No such user.")
-	}
-	ctr, err := s.store.CenterByID(ctx, u.CenterID)
-	if err != nil {
-		return err
+	ctr := s.staffCenter() // an account manager's 2SV is reset by another, or from the command line
+	if u.CenterID != 0 {
+		if ctr, err = s.store.CenterByID(ctx, u.CenterID); err != nil {
+			return err
+		}
 	}
 	if err := s.store.TurnTwoStepOff(ctx, u.ID); err != nil {
 		return err

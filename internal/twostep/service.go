@@ -27,6 +27,9 @@ type Settings struct {
 	LoginWindow       time.Duration
 	SMSCountries      []int
 	SendCaps          SendCaps
+	// StaffTwoStepRequired puts account managers under R14 like a center that
+	// requires 2SV (B24).
+	StaffTwoStepRequired bool
 	// NoticeGiveUp bounds how long the outbox retries a message without a code.
 	NoticeGiveUp time.Duration
 }
@@ -39,7 +42,7 @@ func DefaultSettings() Settings {
 		CodeAttempts: 5, LockoutFailures: 10, Lockout: 15 * time.Minute, GraceLogins: 3,
 		SessionIdle: 30 * time.Minute, SessionAbsolute: 12 * time.Hour, RecentAuth: 15 * time.Minute,
 		LoginAccountLimit: 10, LoginAddressLimit: 100, LoginWindow: 15 * time.Minute,
-		SMSCountries: []int{1}, SendCaps: DefaultSendCaps(), NoticeGiveUp: 24 * time.Hour,
+		SMSCountries: []int{1}, SendCaps: DefaultSendCaps(), NoticeGiveUp: 24 * time.Hour, StaffTwoStepRequired: true,
 	}
 }
 

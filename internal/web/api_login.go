@@ -145,7 +145,7 @@ func (s *Server) apiSession(w http.ResponseWriter, r *http.Request, a *twostep.A
 }
 
 func centerName(a *twostep.Auth) any {
-	if a.Center == nil {
+	if a.Center == nil || a.Center.IsStaffPolicy() {
 		return nil
 	}
 	return a.Center.Name
