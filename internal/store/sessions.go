@@ -9,13 +9,13 @@ import (
 	"github.com/providerportal/portal/internal/twostep"
 )
 
-const sessionCols = "id_hash, user_id, state, selected, created_at, last_seen_at, auth_at, ip, user_agent"
+const sessionCols = "id_hash, user_id, state, selected, created_at, last_seen_at, auth_at, ip, user_agent, amr"
 
 func scanSession(row interface{ Scan(...any) error }) (*twostep.Session, error) {
 	var s twostep.Session
 	var idHex, state, selected string
 	var created, seen, auth int64
-	if err := row.Scan(&idHex, &s.UserID, &state, &selected, &created, &seen, &auth, &s.IP, &s.UserAgent); err != nil {
+	if err := row.Scan(&idHex, &s.UserID, &state, &selected, &created, &seen, &auth, &s.IP, &s.UserAgent, &s.AMR); err != nil {
 		return nil, notFound(err)
 	}
 	s.IDHash, _ = hex.DecodeString(idHex)
@@ -27,9 +27,9 @@ func scanSession(row interface{ Scan(...any) error }) (*twostep.Session, error) 
 
 // CreateSession inserts a session.
 func (s *Store) CreateSession(ctx context.Context, ss *twostep.Session) error {
-	_, err := s.exec(ctx, "INSERT INTO sessions ("+sessionCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	_, err := s.exec(ctx, "INSERT INTO sessions ("+sessionCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		hex.EncodeToString(ss.IDHash), ss.UserID, string(ss.State), string(ss.Selected),
-		ms(ss.CreatedAt), ms(ss.LastSeenAt), ms(ss.AuthAt), ss.IP, ss.UserAgent)
+		ms(ss.CreatedAt), ms(ss.LastSeenAt), ms(ss.AuthAt), ss.IP, ss.UserAgent, ss.AMR)
 	if err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}
@@ -51,8 +51,8 @@ func (s *Store) TouchSession(ctx context.Context, idHash []byte, at time.Time) e
 
 // UpdateSession saves state, selected method and authentication time.
 func (s *Store) UpdateSession(ctx context.Context, ss *twostep.Session) error {
-	res, err := s.exec(ctx, "UPDATE sessions SET state = ?, selected = ?, auth_at = ?, last_seen_at = ? WHERE id_hash = ?",
-		string(ss.State), string(ss.Selected), ms(ss.AuthAt), ms(ss.LastSeenAt), hex.EncodeToString(ss.IDHash))
+	res, err := s.exec(ctx, "UPDATE sessions SET state = ?, selected = ?, auth_at = ?, last_seen_at = ?, amr = ? WHERE id_hash = ?",
+		string(ss.State), string(ss.Selected), ms(ss.AuthAt), ms(ss.LastSeenAt), ss.AMR, hex.EncodeToString(ss.IDHash))
 	if err != nil {
 		return fmt.Errorf("update session: %w", err)
 	}
@@ -107,13 +107,13 @@ func (s *Store) DeleteExpiredSessions(ctx context.Context, idleBefore, createdBe
 
 // SessionWithUser returns a session with its user and center in one query.
 func (s *Store) SessionWithUser(ctx context.Context, idHash []byte) (*twostep.Session, *twostep.User, *twostep.Center, error) {
-	row := s.queryRow(ctx, `SELECT s.user_id, s.state, s.selected, s.created_at, s.last_seen_at, s.auth_at, s.ip, s.user_agent,
+	row := s.queryRow(ctx, `SELECT s.user_id, s.state, s.selected, s.created_at, s.last_seen_at, s.auth_at, s.ip, s.user_agent, s.amr,
 		u.id, COALESCE(u.center_id, 0), u.username, u.email, u.role, u.password_hash, u.two_step_on, u.grace_logins_used, u.created_at, `+centerJoinCols+`
 		FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN centers c ON c.id = u.center_id WHERE s.id_hash = ?`, hex.EncodeToString(idHash))
 	var ss twostep.Session
 	var state, selected string
 	var created, seen, auth int64
-	u, c, err := scanUserCenter(row, &ss.UserID, &state, &selected, &created, &seen, &auth, &ss.IP, &ss.UserAgent)
+	u, c, err := scanUserCenter(row, &ss.UserID, &state, &selected, &created, &seen, &auth, &ss.IP, &ss.UserAgent, &ss.AMR)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -125,8 +125,8 @@ func (s *Store) SessionWithUser(ctx context.Context, idHash []byte) (*twostep.Se
 
 // RotateSession moves a session to a new id hash, state and selection.
 func (s *Store) RotateSession(ctx context.Context, oldHash []byte, ss *twostep.Session) error {
-	res, err := s.exec(ctx, "UPDATE sessions SET id_hash = ?, state = ?, selected = ?, auth_at = ?, last_seen_at = ? WHERE id_hash = ?",
-		hex.EncodeToString(ss.IDHash), string(ss.State), string(ss.Selected), ms(ss.AuthAt), ms(ss.LastSeenAt), hex.EncodeToString(oldHash))
+	res, err := s.exec(ctx, "UPDATE sessions SET id_hash = ?, state = ?, selected = ?, auth_at = ?, last_seen_at = ?, amr = ? WHERE id_hash = ?",
+		hex.EncodeToString(ss.IDHash), string(ss.State), string(ss.Selected), ms(ss.AuthAt), ms(ss.LastSeenAt), ss.AMR, hex.EncodeToString(oldHash))
 	if err != nil {
 		return fmt.Errorf("rotate session: %w", err)
 	}

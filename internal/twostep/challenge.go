@@ -135,6 +135,7 @@ func (s *Service) VerifyLogin(ctx context.Context, a *Auth, t MethodType, code s
 			if err := tx.store.ResetSecondStepFailures(ctx, a.User.ID); err != nil {
 				return err
 			}
+			a.Session.AMR = AMRPassword + " " + amrOf(t) + " " + AMRMFA
 			if err := tx.rotate(ctx, a, StateSignedIn, c); err != nil {
 				return err
 			}

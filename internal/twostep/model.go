@@ -1,6 +1,9 @@
 package twostep
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Role is what a user may do.
 type Role string
@@ -109,6 +112,35 @@ type Session struct {
 	IP         string
 	UserAgent  string
 	Selected   MethodType // second-step method chosen at sign-in
+	// AMR says how the person signed in, as RFC 8176 values separated by
+	// spaces: "pwd" after the password, "pwd otp mfa" after a second step…
+	AMR string
+}
+
+// AMR values (RFC 8176) for the ways of signing in.
+const (
+	AMRPassword = "pwd"
+	AMROTP      = "otp" // a code from an authenticator app, an emailed code or a recovery code
+	AMRSMS      = "sms"
+	AMRMFA      = "mfa"
+)
+
+// amrOf is the RFC 8176 value of a second-step method.
+func amrOf(t MethodType) string {
+	if t == MethodPhone {
+		return AMRSMS
+	}
+	return AMROTP
+}
+
+// TwoStepUsed reports whether this sign-in passed a second step (the acr "2sv").
+func (s *Session) TwoStepUsed() bool {
+	for _, v := range strings.Fields(s.AMR) {
+		if v == AMRMFA {
+			return true
+		}
+	}
+	return false
 }
 
 // Client describes who is calling: the client address (after trusted proxies) and browser.
