@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -95,14 +96,33 @@ func (s *Store) CompleteMethod(ctx context.Context, userID int64, t twostep.Meth
 }
 
 // DeleteMethod removes a method (verified or pending) and its pending code.
-func (s *Store) DeleteMethod(ctx context.Context, userID int64, t twostep.MethodType) error {
+// With keepOne, a verified method is deleted only while the user has another
+// verified one, and that is decided in the same transaction as the delete: the
+// user's row is locked first (PostgreSQL; SQLite has one writer), so two
+// parallel deletes of the last two methods cannot both succeed (B7).
+// Errors: twostep.ErrNotFound, twostep.ErrLastMethod.
+func (s *Store) DeleteMethod(ctx context.Context, userID int64, t twostep.MethodType, keepOne bool) error {
 	return s.tx(ctx, func(tx *sqlTx) error {
-		res, err := tx.exec(ctx, "DELETE FROM methods WHERE user_id = ? AND type = ?", userID, string(t))
+		if _, err := tx.exec(ctx, "UPDATE users SET two_step_on = two_step_on WHERE id = ?", userID); err != nil {
+			return fmt.Errorf("delete method: lock user: %w", err)
+		}
+		res, err := tx.exec(ctx, `DELETE FROM methods WHERE user_id = ? AND type = ?
+			AND (? = FALSE OR verified_at IS NULL
+				OR (SELECT COUNT(*) FROM methods WHERE user_id = ? AND verified_at IS NOT NULL) > 1)`,
+			userID, string(t), keepOne, userID)
 		if err != nil {
 			return fmt.Errorf("delete method: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return twostep.ErrNotFound
+			var one int
+			err := tx.queryRow(ctx, "SELECT 1 FROM methods WHERE user_id = ? AND type = ?", userID, string(t)).Scan(&one)
+			if errors.Is(err, sql.ErrNoRows) {
+				return twostep.ErrNotFound
+			}
+			if err != nil {
+				return fmt.Errorf("delete method: %w", err)
+			}
+			return twostep.ErrLastMethod
 		}
 		if _, err := tx.exec(ctx, "DELETE FROM codes WHERE user_id = ? AND channel = ?", userID, string(t)); err != nil {
 			return fmt.Errorf("delete method codes: %w", err)

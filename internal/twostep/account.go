@@ -64,25 +64,10 @@ func (s *Service) Account(ctx context.Context, a *Auth) (*AccountView, error) {
 	return v, nil
 }
 
-// checkPassword re-authenticates the user (B7). Errors: invalid_credentials.
-func (s *Service) checkPassword(ctx context.Context, a *Auth, password string) error {
-	if password == "" {
-		return FieldError(EInvalidCredentials, "password", "Enter your password to confirm.")
-	}
-	ok, err := s.hasher.Verify(ctx, password, a.User.PasswordHash)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return FieldError(EInvalidCredentials, "password", "That password is not right.")
-	}
-	return nil
-}
-
 // ChangePassword replaces the user's password (B14; the current one is required)
 // and ends the user's other sessions (B15). Errors: invalid_credentials, weak_password.
 func (s *Service) ChangePassword(ctx context.Context, a *Auth, current, next string, c Client) error {
-	if err := s.checkPassword(ctx, a, current); err != nil {
+	if err := s.checkPassword(ctx, a, current, c, "password_change"); err != nil {
 		return withField(err, "current_password")
 	}
 	if err := CheckPasswordRules(next, a.User.Username, a.User.Email); err != nil {

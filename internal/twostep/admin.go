@@ -26,6 +26,9 @@ func ValidateUsername(u string) error {
 	if u == "" || len(u) > 64 {
 		return FieldError(EInvalid, "username", "A username has 1 to 64 characters.")
 	}
+	if strings.Trim(u, ".") == "" {
+		return FieldError(EInvalid, "username", "A username needs a letter or a digit.")
+	}
 	for _, r := range u {
 		if !(unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("._-@", r)) {
 			return FieldError(EInvalid, "username", "A username may use letters, digits and . _ - @ only.")

@@ -25,7 +25,7 @@ func BenchmarkTOTPSignIn(b *testing.B) {
 				r, _ := e.svc.Login(e.ctx, name, pw, "", client)
 				a, _ := e.svc.Authenticate(e.ctx, r.Token)
 				e.svc.TurnOn(e.ctx, a, client)
-				setup, _ := e.svc.StartTOTP(e.ctx, a, "")
+				setup, _ := e.svc.StartTOTP(e.ctx, a, "", client)
 				e.svc.VerifySetup(e.ctx, a, twostep.MethodTOTP, twostep.TOTPCode(setup.Secret, e.clock.Now()), client)
 				secrets[i] = setup.Secret
 			}

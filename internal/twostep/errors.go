@@ -93,4 +93,6 @@ func ErrorCode(err error) string {
 var (
 	ErrNotFound  = errors.New("not found")
 	ErrDuplicate = errors.New("duplicate")
+	// ErrLastMethod refuses to delete the last verified method where one must stay.
+	ErrLastMethod = errors.New("last verified method")
 )

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -33,23 +32,8 @@ func (s *Service) Login(ctx context.Context, username, password, oldToken string
 	if username == "" || password == "" || len(username) > 254 || len([]rune(password)) > MaxPasswordLen {
 		return nil, Errorf(EInvalid, "Enter your username and password (at most %d characters).", MaxPasswordLen)
 	}
-	now := s.clock.Now()
-	acctKey := "acct:" + strings.ToLower(username)
-	addrKey := "addr:" + c.IP
-	// Both attempts are counted before the password is judged, in one write, so
-	// parallel guesses cannot slip past the limits.
-	hits, starts, err := s.store.HitThrottles(ctx, []string{acctKey, addrKey}, now, s.set.LoginWindow)
-	if err != nil {
-		return nil, fmt.Errorf("login: %w", err)
-	}
-	for i, limit := range []int{s.set.LoginAccountLimit, s.set.LoginAddressLimit} {
-		if hits[i] > limit {
-			if i == 1 && hits[0] <= s.set.LoginAccountLimit {
-				s.store.UndoThrottleHit(ctx, acctKey) // the address is blocked: the account's count stays as it was
-			}
-			return nil, &Error{Code: ETooManyAttempts, Message: "Too many sign-in attempts. Wait a while and try again.",
-				RetryAfter: starts[i].Add(s.set.LoginWindow).Sub(now)}
-		}
+	if err := s.countPasswordAttempt(ctx, username, c); err != nil {
+		return nil, err
 	}
 	u, center, err := s.store.UserAndCenter(ctx, username)
 	if err != nil && !errors.Is(err, ErrNotFound) {
@@ -76,7 +60,7 @@ func (s *Service) Login(ctx context.Context, username, password, oldToken string
 	// try; that and the new session are one transaction.
 	var res *LoginResult
 	err = s.atomically(ctx, func(tx *Service) error {
-		if err := tx.store.SettleThrottles(ctx, acctKey, addrKey); err != nil {
+		if err := tx.passwordAccepted(ctx, username, c); err != nil {
 			return err
 		}
 		if oldToken != "" {

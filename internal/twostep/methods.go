@@ -35,7 +35,7 @@ func (s *Service) TurnOff(ctx context.Context, a *Auth, password string, c Clien
 	if a.Center.TwoStepRequired {
 		return Errorf(ERequiredByCenter, "Your center requires 2-Step Verification, so it cannot be turned off.")
 	}
-	if err := s.checkPassword(ctx, a, password); err != nil {
+	if err := s.checkPassword(ctx, a, password, c, "two_step_off"); err != nil {
 		return err
 	}
 	if err := s.store.TurnTwoStepOff(ctx, a.User.ID); err != nil {
@@ -60,7 +60,7 @@ func (s *Service) requireAvailable(a *Auth) error {
 // canAdd applies the rules for starting to add a method: the beta (R1), the
 // center's allowed types (B17), 2SV on (R5, except when setup is required), one
 // per type (R3) and recent authentication (B16).
-func (s *Service) canAdd(ctx context.Context, a *Auth, t MethodType, password string) error {
+func (s *Service) canAdd(ctx context.Context, a *Auth, t MethodType, password string, c Client) error {
 	if err := s.requireAvailable(a); err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func (s *Service) canAdd(ctx context.Context, a *Auth, t MethodType, password st
 	if password == "" {
 		return FieldError(EReauthRequired, "password", "For your security, enter your password again to add a verified method.")
 	}
-	if err := s.checkPassword(ctx, a, password); err != nil {
+	if err := s.checkPassword(ctx, a, password, c, "method_start"); err != nil {
 		return err
 	}
 	a.Session.AuthAt = now
@@ -98,8 +98,8 @@ func (s *Service) NeedsReauth(a *Auth) bool {
 
 // StartTOTP begins adding an authenticator app (R7): a new secret, shown once.
 // Errors: as canAdd.
-func (s *Service) StartTOTP(ctx context.Context, a *Auth, password string) (*TOTPSetup, error) {
-	if err := s.canAdd(ctx, a, MethodTOTP, password); err != nil {
+func (s *Service) StartTOTP(ctx context.Context, a *Auth, password string, c Client) (*TOTPSetup, error) {
+	if err := s.canAdd(ctx, a, MethodTOTP, password, c); err != nil {
 		return nil, err
 	}
 	setup, raw, err := newTOTPSetup(s.set.SiteName, a.User.Username)
@@ -138,7 +138,7 @@ func totpAAD(userID int64) string { return fmt.Sprintf("totp:%d", userID) }
 // StartPhone begins adding a mobile number (R8): both entries must match; a code
 // is sent by SMS. Errors: invalid_phone, mismatch, resend_too_soon, and as canAdd.
 func (s *Service) StartPhone(ctx context.Context, a *Auth, phone, confirm, password string, c Client) (*CodeSent, error) {
-	if err := s.canAdd(ctx, a, MethodPhone, password); err != nil {
+	if err := s.canAdd(ctx, a, MethodPhone, password, c); err != nil {
 		return nil, err
 	}
 	num, err := ParsePhone(phone, s.set.SMSCountries)
@@ -154,7 +154,7 @@ func (s *Service) StartPhone(ctx context.Context, a *Auth, phone, confirm, passw
 // StartEmail begins adding an email address (R9). Errors: invalid_email, mismatch,
 // resend_too_soon, and as canAdd.
 func (s *Service) StartEmail(ctx context.Context, a *Auth, email, confirm, password string, c Client) (*CodeSent, error) {
-	if err := s.canAdd(ctx, a, MethodEmail, password); err != nil {
+	if err := s.canAdd(ctx, a, MethodEmail, password, c); err != nil {
 		return nil, err
 	}
 	addr, ok := ParseEmail(email)
@@ -278,14 +278,19 @@ func (s *Service) DeleteMethod(ctx context.Context, a *Auth, t MethodType, passw
 		return Errorf(ENoSuchMethod, "You have no such method.")
 	}
 	if target.Verified() && verified == 1 && a.Center.TwoStepRequired {
-		return Errorf(ELastMethodRequired, "Your center requires 2-Step Verification, so your last verified method cannot be deleted. Add another one first.")
+		return lastMethodError()
 	}
-	if err := s.checkPassword(ctx, a, password); err != nil {
+	if err := s.checkPassword(ctx, a, password, c, "method_delete"); err != nil {
 		return err
 	}
-	if err := s.store.DeleteMethod(ctx, a.User.ID, t); errors.Is(err, ErrNotFound) {
+	// The check above answers early; this one, in the delete itself, holds
+	// when two deletes race.
+	switch err := s.store.DeleteMethod(ctx, a.User.ID, t, a.Center.TwoStepRequired); {
+	case errors.Is(err, ErrNotFound):
 		return Errorf(ENoSuchMethod, "You have no such method.")
-	} else if err != nil {
+	case errors.Is(err, ErrLastMethod):
+		return lastMethodError()
+	case err != nil:
 		return err
 	}
 	if !target.Verified() {
@@ -297,6 +302,10 @@ func (s *Service) DeleteMethod(ctx context.Context, a *Auth, t MethodType, passw
 	s.audit(ctx, a.centerID(), a.User.Username, "method_deleted", a.User.Username, c, string(t))
 	s.notify(ctx, a.User, c, "a verified method was deleted", fmt.Sprintf("A verified method (%s: %s) was deleted from your account.", methodName(t), maskLabel(*target)))
 	return nil
+}
+
+func lastMethodError() error {
+	return Errorf(ELastMethodRequired, "Your center requires 2-Step Verification, so your last verified method cannot be deleted. Add another one first.")
 }
 
 func methodName(t MethodType) string {

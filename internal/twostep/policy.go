@@ -146,6 +146,12 @@ func (s *Service) centerUser(ctx context.Context, actor *User, username string) 
 	return u, nil
 }
 
+// ResetTarget finds a user whose 2SV the actor may reset: one of an admin's own
+// center, anyone for an account manager. Errors: not_found, forbidden.
+func (s *Service) ResetTarget(ctx context.Context, actor *User, username string) (*User, error) {
+	return s.centerUser(ctx, actor, username)
+}
+
 // ResetTwoStep deletes a user's methods and recovery codes and turns 2SV off (B2).
 // The user's sessions end and they are emailed; under a requirement they must set
 // up at their next sign-in (no fresh grace logins). Errors: not_found, forbidden.
@@ -184,7 +190,7 @@ func (s *Service) ResetTwoStepConfirmed(ctx context.Context, a *Auth, username, 
 	if _, err := s.centerUser(ctx, a.User, username); err != nil {
 		return err
 	}
-	if err := s.checkPassword(ctx, a, password); err != nil {
+	if err := s.checkPassword(ctx, a, password, c, "two_step_reset"); err != nil {
 		return err
 	}
 	return s.ResetTwoStep(ctx, a.User, username, c)

@@ -54,7 +54,7 @@ func (s *Service) GenerateRecoveryCodes(ctx context.Context, a *Auth, password s
 	if !a.User.TwoStepOn {
 		return nil, Errorf(ETwoStepNotOn, "Turn on 2-Step Verification first.")
 	}
-	if err := s.checkPassword(ctx, a, password); err != nil {
+	if err := s.checkPassword(ctx, a, password, c, "recovery_codes"); err != nil {
 		return nil, err
 	}
 	codes := make([]string, recoveryCount)

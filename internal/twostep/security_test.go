@@ -115,7 +115,7 @@ func TestParallelFailuresRespectTheLimits(t *testing.T) {
 func TestNoSecretsInAuditOrErrors(t *testing.T) {
 	each(t, nil, func(t *testing.T, e *env) {
 		a := e.withTwoStepOn("jdoe")
-		setup, _ := e.svc.StartTOTP(e.ctx, a, "")
+		setup, _ := e.svc.StartTOTP(e.ctx, a, "", client)
 		code := twostep.TOTPCode(setup.Secret, e.clock.Now())
 		_, err := e.svc.VerifySetup(e.ctx, a, twostep.MethodTOTP, "123456", client)
 		e.svc.VerifySetup(e.ctx, a, twostep.MethodTOTP, code, client)
@@ -153,7 +153,7 @@ func TestSecurityChangesEndOtherSessions(t *testing.T) {
 		}{
 			{"turn on", func() error { return e.svc.TurnOn(e.ctx, a, client) }},
 			{"add a method", func() error {
-				setup, err := e.svc.StartTOTP(e.ctx, a, "")
+				setup, err := e.svc.StartTOTP(e.ctx, a, "", client)
 				if err != nil {
 					return err
 				}

@@ -28,7 +28,7 @@ func TestStaffTwoStep(t *testing.T) {
 		if err != nil || !v.TwoStep.Available || !v.TwoStep.Required || v.Center != "" {
 			t.Fatalf("staff account: %+v %v", v, err)
 		}
-		setup, err := e.svc.StartTOTP(e.ctx, a, "")
+		setup, err := e.svc.StartTOTP(e.ctx, a, "", client)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -65,7 +65,7 @@ func TestStaffTwoStepOptional(t *testing.T) {
 		if err := e.svc.TurnOn(e.ctx, a, client); err != nil {
 			t.Fatal(err)
 		}
-		setup, err := e.svc.StartTOTP(e.ctx, a, "")
+		setup, err := e.svc.StartTOTP(e.ctx, a, "", client)
 		if err != nil {
 			t.Fatal(err)
 		}

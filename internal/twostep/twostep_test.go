@@ -74,7 +74,7 @@ func TestParseEmail(t *testing.T) {
 // enrolTOTP adds an authenticator app and returns its secret.
 func (e *env) enrolTOTP(a *twostep.Auth) string {
 	e.t.Helper()
-	setup, err := e.svc.StartTOTP(e.ctx, a, "")
+	setup, err := e.svc.StartTOTP(e.ctx, a, "", client)
 	if err != nil {
 		e.t.Fatalf("start totp: %v", err)
 	}
@@ -138,13 +138,13 @@ func TestTurnOnAddMethodsAndSignIn(t *testing.T) { // R2–R5, R7–R9, R11
 		e.setBeta(true)
 		e.user("jdoe")
 		a := e.auth(e.login("jdoe").Token)
-		_, err := e.svc.StartTOTP(e.ctx, a, "")
+		_, err := e.svc.StartTOTP(e.ctx, a, "", client)
 		expectCode(t, err, twostep.ETwoStepNotOn) // R5
 		e.svc.TurnOn(e.ctx, a, client)
 		if r := e.login("jdoe"); r.State != twostep.StateSignedIn { // R4: on, zero methods
 			t.Fatalf("on without methods: %s", r.State)
 		}
-		setup, err := e.svc.StartTOTP(e.ctx, a, "")
+		setup, err := e.svc.StartTOTP(e.ctx, a, "", client)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -159,7 +159,7 @@ func TestTurnOnAddMethodsAndSignIn(t *testing.T) { // R2–R5, R7–R9, R11
 		if err != nil || mv.Label != "jdoe" {
 			t.Fatalf("verify: %+v %v", mv, err)
 		}
-		_, err = e.svc.StartTOTP(e.ctx, a, "")
+		_, err = e.svc.StartTOTP(e.ctx, a, "", client)
 		expectCode(t, err, twostep.EMethodExists) // R3
 		e.enrolPhone(a, "(201) 555-0123")
 		e.enrolEmail(a, "jdoe.personal@example.net")
@@ -478,11 +478,11 @@ func TestRecentAuthentication(t *testing.T) { // B16
 			e.clock.Add(5 * time.Minute)
 			a = e.auth(a.Token)
 		}
-		_, err := e.svc.StartTOTP(e.ctx, a, "")
+		_, err := e.svc.StartTOTP(e.ctx, a, "", client)
 		expectCode(t, err, twostep.EReauthRequired)
-		_, err = e.svc.StartTOTP(e.ctx, a, "wrong password here")
+		_, err = e.svc.StartTOTP(e.ctx, a, "wrong password here", client)
 		expectCode(t, err, twostep.EInvalidCredentials)
-		if _, err := e.svc.StartTOTP(e.ctx, a, pw); err != nil {
+		if _, err := e.svc.StartTOTP(e.ctx, a, pw, client); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := e.svc.StartEmail(e.ctx, a, "j@example.net", "j@example.net", "", client); err != nil {

@@ -74,7 +74,7 @@ func (s *Server) apiStartTOTP(w http.ResponseWriter, r *http.Request, a *twostep
 	if err := decodeJSON(r, &in, true); err != nil {
 		return err
 	}
-	setup, err := s.svc.StartTOTP(r.Context(), a, in.Password)
+	setup, err := s.svc.StartTOTP(r.Context(), a, in.Password, clientOf(r))
 	if err != nil {
 		return err
 	}

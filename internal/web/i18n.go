@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -119,7 +120,7 @@ func (p pageData) Languages() []langLink {
 	var out []langLink
 	for _, l := range languages {
 		if l != p.Lang {
-			out = append(out, langLink{Code: l, Name: catalogs[l]["lang.name"], Href: "/lang?to=" + l + "&next=" + urlQuery(p.here)})
+			out = append(out, langLink{Code: l, Name: catalogs[l]["lang.name"], Href: "/lang?to=" + l + "&next=" + url.QueryEscape(p.here)})
 		}
 	}
 	return out

@@ -48,18 +48,22 @@ func (s *Server) accountData(r *http.Request, a *twostep.Auth) (pageData, error)
 		}
 	}
 	d := s.page(r, a, "account.title")
-	d.D, d.Flash = av, flashFrom(r, d)
+	d.D, d.Flash = av, flashFrom(r, d, nil)
 	return d, nil
 }
 
-// flashFrom turns a ?done= marker (and ?who=) into a short confirmation.
-func flashFrom(r *http.Request, d pageData) string {
+// flashFrom turns a ?done= marker into a short confirmation. Only text the
+// server chose is shown: the name in ?who= appears only when known reports it
+// as one of the people the page itself lists (it is never shown as given).
+func flashFrom(r *http.Request, d pageData, known func(name string) bool) string {
 	done := r.URL.Query().Get("done")
 	switch done {
 	case "on", "off", "deleted", "password", "revoked", "center", "policy":
 		return d.T("flash." + done)
 	case "added", "reset":
-		return d.T("flash."+done, r.URL.Query().Get("who"))
+		if who := r.URL.Query().Get("who"); known != nil && known(who) {
+			return d.T("flash."+done, who)
+		}
 	}
 	return ""
 }

@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 
 	"github.com/providerportal/portal/internal/twostep"
@@ -16,7 +18,7 @@ func (s *Server) staffData(r *http.Request, a *twostep.Auth) (pageData, error) {
 	}
 	d := s.page(r, a, "staff.title")
 	d.D = staffView{Centers: list}
-	d.Flash = flashFrom(r, d)
+	d.Flash = flashFrom(r, d, nil)
 	return d, nil
 }
 
@@ -87,7 +89,9 @@ func (s *Server) adminData(r *http.Request, a *twostep.Auth) (pageData, error) {
 		v.Types = append(v.Types, typeChoice{Type: t, Allowed: ctr.Allows(t)})
 	}
 	d := pageData{Lang: pickLanguage(r), Auth: a, Title: ctr.Name, D: v}
-	d.Flash = flashFrom(r, d)
+	d.Flash = flashFrom(r, d, func(name string) bool {
+		return slices.ContainsFunc(users, func(u twostep.UserState) bool { return u.Username == name })
+	})
 	return d, nil
 }
 
@@ -153,7 +157,7 @@ func (s *Server) pageAdminCreateUser(w http.ResponseWriter, r *http.Request, a *
 		s.formError(w, r, "admin", d, err)
 		return nil
 	}
-	http.Redirect(w, r, "/admin?done=added&who="+urlQuery(form["username"]), http.StatusSeeOther)
+	http.Redirect(w, r, "/admin?done=added&who="+url.QueryEscape(form["username"]), http.StatusSeeOther)
 	return nil
 }
 
@@ -169,9 +173,11 @@ func (s *Server) pageAdminCSV(w http.ResponseWriter, r *http.Request, a *twostep
 	return nil
 }
 
-func (s *Server) resetPage(r *http.Request, a *twostep.Auth, username string) pageData {
+// resetPage asks the admin's password before resetting u's 2SV. The form's
+// address is built from the stored username, escaped, never from the request.
+func (s *Server) resetPage(r *http.Request, a *twostep.Auth, u *twostep.User) pageData {
 	d := s.page(r, a, "reset.title")
-	d.D = confirmView{Action: "/admin/users/" + username + "/reset", Explain: d.T("reset.explain", username), Button: d.T("reset.title"), Danger: true}
+	d.D = confirmView{Action: "/admin/users/" + url.PathEscape(u.Username) + "/reset", Explain: d.T("reset.explain", u.Username), Button: d.T("reset.title"), Danger: true}
 	return d
 }
 
@@ -179,7 +185,11 @@ func (s *Server) pageAdminResetForm(w http.ResponseWriter, r *http.Request, a *t
 	if err := requireAdmin(a); err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "password_confirm", s.resetPage(r, a, r.PathValue("username")))
+	u, err := s.svc.ResetTarget(r.Context(), a.User, r.PathValue("username"))
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "password_confirm", s.resetPage(r, a, u))
 	return nil
 }
 
@@ -187,14 +197,16 @@ func (s *Server) pageAdminReset(w http.ResponseWriter, r *http.Request, a *twost
 	if err := requireAdmin(a); err != nil {
 		return err
 	}
-	username := r.PathValue("username")
-	err := s.svc.ResetTwoStepConfirmed(r.Context(), a, username, r.PostFormValue("password"), clientOf(r))
+	u, err := s.svc.ResetTarget(r.Context(), a.User, r.PathValue("username"))
 	if err != nil {
-		s.formError(w, r, "password_confirm", s.resetPage(r, a, username), err)
+		return err
+	}
+	if err := s.svc.ResetTwoStepConfirmed(r.Context(), a, u.Username, r.PostFormValue("password"), clientOf(r)); err != nil {
+		s.formError(w, r, "password_confirm", s.resetPage(r, a, u), err)
 		return nil
 	}
 	s.queued()
-	http.Redirect(w, r, "/admin?done=reset&who="+urlQuery(username), http.StatusSeeOther)
+	http.Redirect(w, r, "/admin?done=reset&who="+url.QueryEscape(u.Username), http.StatusSeeOther)
 	return nil
 }
 

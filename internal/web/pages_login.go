@@ -157,18 +157,23 @@ func (s *Server) pageNotice(w http.ResponseWriter, r *http.Request, a *twostep.A
 	return nil
 }
 
+// pageDismiss answers the grace notice (R14). A sign-in route never changes the
+// account: "Set up now" only dismisses the notice and goes to the 2-Step
+// section of My Account, where the person turns 2SV on themselves. Any other
+// session state is sent where it belongs, untouched.
 func (s *Server) pageDismiss(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
-	if a.Session.State == twostep.StateSetupSuggested {
-		if err := s.svc.DismissNotice(r.Context(), a); err != nil {
-			return err
-		}
+	if a.Session.State != twostep.StateSetupSuggested {
+		s.redirectForState(w, r, a)
+		return nil
 	}
+	if err := s.svc.DismissNotice(r.Context(), a); err != nil {
+		return err
+	}
+	to := "/account"
 	if r.PostFormValue("next") == "setup" {
-		if err := s.svc.TurnOn(r.Context(), a, clientOf(r)); err != nil {
-			return err
-		}
+		to = "/account#tsv-h"
 	}
-	http.Redirect(w, r, "/account", http.StatusSeeOther)
+	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil
 }
 

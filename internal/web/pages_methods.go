@@ -76,7 +76,7 @@ func (s *Server) pageAddMethodPost(w http.ResponseWriter, r *http.Request, a *tw
 	form := map[string]string{}
 	switch t {
 	case twostep.MethodTOTP:
-		setup, err := s.svc.StartTOTP(r.Context(), a, password)
+		setup, err := s.svc.StartTOTP(r.Context(), a, password, clientOf(r))
 		if err != nil {
 			s.formError(w, r, "add_method", s.addPage(r, a, t, addView{Step: "start", NeedsPassword: s.svc.NeedsReauth(a)}), err)
 			return nil

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -52,6 +53,8 @@ var funcs = template.FuncMap{
 		return nil
 	},
 	"icon": func(name string) template.HTML { return icons[name] },
+	// pathSeg escapes a value for use as one segment of a URL path.
+	"pathSeg": url.PathEscape,
 	"label": func(m twostep.MethodView) string {
 		if m.Type == twostep.MethodPhone {
 			return displayPhone(m.Label)

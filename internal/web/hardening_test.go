@@ -1,0 +1,158 @@
+package web_test
+
+import (
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/providerportal/portal/internal/twostep"
+)
+
+// Issue 10, finding 1: a path value must never steer a form. The reset page of
+// a user that does not exist is a 404, and the form posts to an address built
+// from the stored, escaped username.
+func TestAdminResetFormAddressComesFromTheStoredUser(t *testing.T) {
+	each(t, opts{}, func(t *testing.T, p *portal) {
+		p.beta(true)
+		p.user("boss", twostep.RoleAdmin)
+		p.user("ann.lee", twostep.RoleProvider)
+		c := p.client()
+		c.form("/login", "username", "boss", "password", pw)
+		for _, path := range []string{
+			"/admin/users/..%2F..%2Faccount%2Ftwo-step%2Foff%3Fu%3Dsomeone/reset",
+			"/admin/users/..%2F..%2Faccount%2Frecovery-codes/reset",
+			"/admin/users/nobody/reset",
+		} {
+			a := c.page(path)
+			if a.status != 404 || strings.Contains(string(a.raw), `action="/admin/users/..`) {
+				t.Fatalf("%s: %d\n%s", path, a.status, a.raw)
+			}
+			if a := c.form(path, "password", pw); a.status != 404 {
+				t.Fatalf("POST %s: %d", path, a.status)
+			}
+		}
+		contains(t, c.page("/admin/users/ann.lee/reset"), `action="/admin/users/ann.lee/reset"`)
+		contains(t, c.page("/admin"), `href="/admin/users/ann.lee/reset"`)
+		// The admin's own 2SV state was never touched by any of this.
+		if n := countAudit(t, p, "boss", "two_step_off"); n != 0 {
+			t.Fatalf("the admin's 2SV was turned off")
+		}
+	})
+}
+
+// Issue 10, finding 6: a banner shows only text the server chose.
+func TestBannersShowOnlyServerText(t *testing.T) {
+	each(t, opts{}, func(t *testing.T, p *portal) {
+		p.beta(true)
+		p.user("boss", twostep.RoleAdmin)
+		p.user("jdoe", twostep.RoleProvider)
+		c := p.client()
+		c.form("/login", "username", "boss", "password", pw)
+		lure := "Your account is compromised. Call 555-0100 now"
+		for _, done := range []string{"reset", "added"} {
+			a := c.page("/admin?done=" + done + "&who=" + strings.ReplaceAll(lure, " ", "+"))
+			if a.status != 200 || strings.Contains(string(a.raw), `class="flash"`) {
+				t.Fatalf("done=%s shows the URL's text: %s", done, a.raw)
+			}
+		}
+		contains(t, c.page("/admin?done=reset&who=jdoe"), "jdoe")
+		// Someone of another center is not a name this admin's page lists.
+		a := c.page("/admin?done=reset&who=am")
+		if strings.Contains(string(a.raw), `class="flash"`) {
+			t.Fatalf("a name the page does not list was shown: %s", a.raw)
+		}
+	})
+}
+
+// Issue 10, finding 4: a sign-in route never changes the account. "Set up now"
+// only navigates; a session that has not finished signing in changes nothing.
+func TestGraceNoticeNeverChangesTheAccount(t *testing.T) {
+	each(t, opts{}, func(t *testing.T, p *portal) {
+		p.beta(true)
+		p.require(true)
+		p.user("jdoe", twostep.RoleProvider)
+		other := p.client()
+		other.login("jdoe")
+		c := p.client()
+		c.form("/login", "username", "jdoe", "password", pw)
+		redirectsTo(t, c.form("/login/dismiss", "next", "setup"), "/account#tsv-h")
+		if n := countAudit(t, p, "jdoe", "two_step_on"); n != 0 {
+			t.Fatalf("set up now turned 2SV on from a sign-in route")
+		}
+		if a := other.do("GET", "/api/v1/account", nil); a.status != 200 {
+			t.Fatalf("the person's other session ended: %s", a.raw)
+		}
+		if a := c.do("GET", "/api/v1/account", nil); a.body["two_step"].(map[string]any)["on"] != false {
+			t.Fatalf("2SV on after set up now: %s", a.raw)
+		}
+
+		// A session waiting for its second step (and one that must set up) gets
+		// sent back where it belongs, with nothing changed.
+		p.user("kim", twostep.RoleProvider)
+		k := p.client()
+		k.login("kim")
+		turnOn(k)
+		k.do("POST", "/api/v1/account/methods/email", map[string]string{"email": "k@example.net", "confirm_email": "k@example.net"})
+		k.do("POST", "/api/v1/account/methods/email/verify", map[string]string{"code": p.lastCode("k@example.net")})
+		pending := p.client()
+		if a := pending.form("/login", "username", "kim", "password", pw); a.header.Get("Location") != "/login/verify" {
+			t.Fatalf("kim: %d %s", a.status, a.header.Get("Location"))
+		}
+		before := countAudit(t, p, "kim", "two_step_on")
+		redirectsTo(t, pending.form("/login/dismiss", "next", "setup"), "/login/verify")
+		if countAudit(t, p, "kim", "two_step_on") != before {
+			t.Fatal("a two_step session changed the account")
+		}
+		if a := k.do("GET", "/api/v1/account", nil); a.status != 200 {
+			t.Fatalf("kim's signed-in session ended: %s", a.raw)
+		}
+		if a := pending.do("GET", "/api/v1/session", nil); a.body["state"] != "two_step" {
+			t.Fatalf("pending session state: %s", a.raw)
+		}
+	})
+}
+
+// Issue 10, finding 5: two parallel deletes of a person's last two methods under
+// a requirement cannot both succeed; one method always stays.
+func TestParallelDeletesKeepTheLastMethod(t *testing.T) {
+	each(t, opts{}, func(t *testing.T, p *portal) {
+		p.beta(true)
+		for round := range 6 {
+			name := "r" + string(rune('a'+round))
+			p.user(name, twostep.RoleProvider)
+			c := p.client()
+			c.login(name)
+			turnOn(c)
+			for _, m := range []struct{ typ, field, dest string }{{"email", "email", name + "@example.net"}, {"phone", "phone", "+12015550123"}} {
+				if a := c.do("POST", "/api/v1/account/methods/"+m.typ, map[string]string{m.field: m.dest, "confirm_" + m.field: m.dest}); a.status != 202 {
+					t.Fatalf("start %s: %s", m.typ, a.raw)
+				}
+				if a := c.do("POST", "/api/v1/account/methods/"+m.typ+"/verify", map[string]string{"code": p.lastCode(m.dest)}); a.status != 201 {
+					t.Fatalf("verify %s: %s", m.typ, a.raw)
+				}
+			}
+			p.require(true)
+			statuses := make(chan int, 2)
+			var wg sync.WaitGroup
+			for _, typ := range []string{"email", "phone"} {
+				wg.Go(func() {
+					statuses <- c.do("DELETE", "/api/v1/account/methods/"+typ, map[string]string{"password": pw}).status
+				})
+			}
+			wg.Wait()
+			close(statuses)
+			got := map[int]int{}
+			for st := range statuses {
+				got[st]++
+			}
+			if got[204] != 1 || got[409] != 1 {
+				t.Fatalf("round %d: statuses %v, want one 204 and one 409", round, got)
+			}
+			a := c.do("GET", "/api/v1/account", nil)
+			if n := len(a.body["two_step"].(map[string]any)["methods"].([]any)); n != 1 {
+				t.Fatalf("round %d: %d methods left under the requirement", round, n)
+			}
+			p.require(false)
+		}
+	})
+}
