@@ -86,17 +86,53 @@ func (e *env) open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*
 		st.Close()
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
-	keys, created, err := config.LoadKeys(cfg.KeyFile)
+	keys, err := e.keysFor(ctx, cfg, st, log)
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	if created {
-		log.Info("created a new key file; keep it safe and give every instance the same one", "path", cfg.KeyFile)
-	}
 	hasher := twostep.NewHasher(twostep.Argon2Params{MemoryKiB: cfg.Argon2.MemoryKiB, Passes: cfg.Argon2.Passes, Lanes: cfg.Argon2.Lanes})
 	svc := twostep.New(st, hasher, twostep.Keys{Encryption: keys.Encryption, Code: keys.Code}, settingsOf(cfg), twostep.SystemClock{}, log)
 	return &app{cfg: cfg, store: st, svc: svc, log: log}, nil
+}
+
+// keysFor loads the key file and checks that it is the one the database was
+// written with (B26): its fingerprint is recorded in the database at first
+// start, and a portal given another key file refuses to run rather than fail
+// every authenticator sign-in later. A key file is created only for a database
+// that holds nothing yet.
+func (e *env) keysFor(ctx context.Context, cfg *config.Config, st *store.Store, log *slog.Logger) (config.Keys, error) {
+	db := redact(cfg.Database)
+	recorded, err := st.Meta(ctx, "key_fingerprint")
+	if err != nil {
+		return config.Keys{}, err
+	}
+	if !config.KeyFileExists(cfg.KeyFile) {
+		n, err := st.CountUsers(ctx)
+		if err != nil {
+			return config.Keys{}, err
+		}
+		if recorded != "" || n > 0 {
+			return config.Keys{}, fmt.Errorf("key file %s does not exist, but database %s already holds data written with a key file; "+
+				"point PORTAL_KEY_FILE (--key-file) at that file. A new key would make the stored authenticator secrets unreadable", cfg.KeyFile, db)
+		}
+	}
+	keys, created, err := config.LoadKeys(cfg.KeyFile)
+	if err != nil {
+		return config.Keys{}, err
+	}
+	kept, err := st.SetMetaOnce(ctx, "key_fingerprint", keys.Fingerprint())
+	if err != nil {
+		return config.Keys{}, err
+	}
+	if kept != keys.Fingerprint() {
+		return config.Keys{}, fmt.Errorf("key file %s does not match database %s: the database was written with another key file; "+
+			"point PORTAL_KEY_FILE (--key-file) at the key file it was created with", cfg.KeyFile, db)
+	}
+	if created {
+		log.Info("created a new key file; keep it safe, back it up with the database, and give every instance the same one", "path", cfg.KeyFile)
+	}
+	return keys, nil
 }
 
 func settingsOf(c *config.Config) twostep.Settings {

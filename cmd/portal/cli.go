@@ -128,6 +128,9 @@ func (e *env) user(ctx context.Context, args []string) error {
 			return usageError("usage: portal user reset-two-step USERNAME")
 		}
 		if err := a.svc.ResetTwoStep(ctx, twostep.CLIActor, pos[0], cli); err != nil {
+			if twostep.ErrorCode(err) == twostep.ENotFound {
+				return fmt.Errorf("No such user %q", pos[0])
+			}
 			return domainErr(err)
 		}
 		fmt.Fprintf(e.stdout, "2-Step Verification reset for %s\n", pos[0])
@@ -184,7 +187,7 @@ func (e *env) userCreate(ctx context.Context, a *app, centerName, username, emai
 	}
 	line, err := bufio.NewReader(e.stdin).ReadString('\n')
 	if err != nil && line == "" {
-		return errors.New("no password on standard input")
+		return errors.New(`no password on standard input; give it on one line, for example: printf '%s\n' "$PW" | portal user create …`)
 	}
 	nu.Password = strings.TrimRight(line, "\r\n")
 	u, err := a.svc.CreateUser(ctx, twostep.CLIActor, nu, cli)

@@ -22,7 +22,7 @@ func startDebug(addr string, log *slog.Logger) error {
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("debug listener: %w", err)
+		return fmt.Errorf("listen on %s (PORTAL_DEBUG_ADDR): %w", addr, err)
 	}
 	log.Info("pprof profiles served", "addr", ln.Addr().String())
 	go http.Serve(ln, mux)

@@ -10,6 +10,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 )
 
@@ -74,12 +76,24 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
-	fmt.Fprintf(stderr, "portal: %v\n", err)
+	fmt.Fprintf(stderr, "portal: %s\n", oneLine(err.Error()))
 	var ue *usageErr
 	if errors.As(err, &ue) {
 		return 2
 	}
 	return 1
+}
+
+// oneLine joins a multi-line error message into one line, dropping repeated
+// lines (the PostgreSQL driver reports each address it tried, often the same).
+func oneLine(msg string) string {
+	var parts []string
+	for _, l := range strings.Split(msg, "\n") {
+		if l = strings.TrimSpace(l); l != "" && !slices.Contains(parts, l) {
+			parts = append(parts, l)
+		}
+	}
+	return strings.Join(parts, " ")
 }
 
 // usageErr is a mistake in how a command was called.

@@ -56,6 +56,25 @@ func (e *env) serve(ctx context.Context, args []string) error {
 			debug.SetGCPercent(-1)
 		}
 	}
+	// Listen before anything is written: a busy port must not leave a new
+	// database, key file or printed passwords behind (B26).
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (PORTAL_ADDR): %w", cfg.Addr, err)
+	}
+	defer ln.Close()
+	var metricsLn net.Listener
+	if cfg.MetricsAddr != "" {
+		if metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			return fmt.Errorf("listen on %s (PORTAL_METRICS_ADDR): %w", cfg.MetricsAddr, err)
+		}
+		defer metricsLn.Close()
+	}
+	if cfg.DebugAddr != "" {
+		if err := startDebug(cfg.DebugAddr, log); err != nil {
+			return err
+		}
+	}
 	a, err := e.open(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -65,10 +84,6 @@ func (e *env) serve(ctx context.Context, args []string) error {
 		return err
 	}
 
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
-	}
 	instance, _ := os.Hostname()
 	instance += "/" + ln.Addr().String()
 	reg := prometheus.NewRegistry()
@@ -77,15 +92,16 @@ func (e *env) serve(ctx context.Context, args []string) error {
 
 	dispatcher := deliver.NewDispatcher(a.store, e.senders(cfg, a, log), twostep.SystemClock{}, deliver.Options{}, log, labelled)
 	srv := web.New(a.svc, a.store, a.store, web.Options{SiteName: cfg.SiteName, Secure: cfg.Secure(), TrustedProxies: cfg.TrustedProxies,
-		DevOutbox: cfg.DevOutbox}, log, labelled, reg, dispatcher.Wake)
+		DevOutbox: cfg.DevOutbox, MetricsElsewhere: metricsLn != nil}, log, labelled, reg, dispatcher.Wake)
 	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-
-	if cfg.DebugAddr != "" {
-		if err := startDebug(cfg.DebugAddr, log); err != nil {
-			ln.Close()
-			return err
-		}
+	if metricsLn != nil {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", srv.MetricsHandler())
+		metricsSrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go metricsSrv.Serve(metricsLn)
+		defer metricsSrv.Close()
+		log.Info("metrics served", "addr", metricsLn.Addr().String())
 	}
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup

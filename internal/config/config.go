@@ -73,6 +73,8 @@ type Config struct {
 
 	// DebugAddr, when set, serves net/http/pprof there (keep it on loopback).
 	DebugAddr string
+	// MetricsAddr, when set, serves /metrics on its own listener (and not on Addr).
+	MetricsAddr string
 
 	Demo bool
 }
@@ -173,6 +175,7 @@ func settings() []setting {
 			}
 			return fmt.Errorf("want required or optional, got %q", v)
 		}},
+		{"PORTAL_METRICS_ADDR", "metrics-addr", "", "serve /metrics only on this address (e.g. 127.0.0.1:9090) instead of the public one", str(func(c *Config) *string { return &c.MetricsAddr })},
 		{"PORTAL_DEBUG_ADDR", "debug-addr", "", "serve Go's pprof profiles on this address (loopback only; for profiling)", str(func(c *Config) *string { return &c.DebugAddr })},
 		{"PORTAL_LOGIN_WINDOW", "login-window", "15m", "window of the password attempt limits", dur(func(c *Config) *time.Duration { return &c.LoginWindow })},
 	}
@@ -206,23 +209,23 @@ func Load(name string, args []string, getenv func(string) string, extra func(fs 
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	c := &Config{}
+	// typed names each setting as the person gave it: --flag, or the
+	// environment variable (also for defaults), so errors say what to fix.
+	typed := map[string]string{}
 	for i, s := range all {
 		v := s.def
-		from := "default"
+		typed[s.env] = s.env
 		if e := getenv(s.env); e != "" {
-			v, from = e, s.env
+			v = e
 		}
 		if set[s.flag] {
-			v, from = *vals[i], "--"+s.flag
+			v, typed[s.env] = *vals[i], "--"+s.flag
 		}
 		if err := s.apply(c, strings.TrimSpace(v)); err != nil {
-			if from == "default" {
-				from = s.env
-			}
-			return nil, fs, fmt.Errorf("%s: %w", from, err)
+			return nil, fs, fmt.Errorf("%s: %w", typed[s.env], err)
 		}
 	}
-	if err := c.finish(); err != nil {
+	if err := c.finish(func(env string) string { return typed[env] }); err != nil {
 		return nil, fs, err
 	}
 	return c, fs, nil
@@ -243,23 +246,29 @@ func quoteDefault(d string) string {
 }
 
 // finish fills derived defaults and checks settings that depend on each other.
-func (c *Config) finish() error {
-	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
-		return fmt.Errorf("PORTAL_ADDR: want host:port, got %q", c.Addr)
+// name tells how the person gave a setting (its flag or environment variable).
+func (c *Config) finish(name func(env string) string) error {
+	if err := checkAddr(c.Addr); err != nil {
+		return fmt.Errorf("%s: %w", name("PORTAL_ADDR"), err)
+	}
+	if c.MetricsAddr != "" {
+		if err := checkAddr(c.MetricsAddr); err != nil {
+			return fmt.Errorf("%s: %w", name("PORTAL_METRICS_ADDR"), err)
+		}
 	}
 	if _, _, err := SplitDatabase(c.Database); err != nil {
-		return fmt.Errorf("PORTAL_DATABASE: %w", err)
+		return fmt.Errorf("%s: %w", name("PORTAL_DATABASE"), err)
 	}
 	if c.PublicURL == "" {
 		c.PublicURL = "http://" + c.Addr
 	}
 	u, err := url.Parse(c.PublicURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("PORTAL_PUBLIC_URL: want http(s)://host[:port], got %q", c.PublicURL)
+		return fmt.Errorf("%s: want http(s)://host[:port], got %q", name("PORTAL_PUBLIC_URL"), c.PublicURL)
 	}
 	c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
 	if strings.TrimSpace(c.SiteName) == "" {
-		return errors.New("PORTAL_SITE_NAME: must not be empty")
+		return fmt.Errorf("%s: must not be empty", name("PORTAL_SITE_NAME"))
 	}
 	if c.KeyFile == "" {
 		kind, path, _ := SplitDatabase(c.Database)
@@ -271,16 +280,28 @@ func (c *Config) finish() error {
 	}
 	if c.SMTPURL != "" {
 		if _, err := ParseSMTPURL(c.SMTPURL); err != nil {
-			return fmt.Errorf("PORTAL_SMTP_URL: %w", err)
+			return fmt.Errorf("%s: %w", name("PORTAL_SMTP_URL"), err)
 		}
 	}
 	if c.SMSURL != "" {
 		if _, err := ParseSMSURL(c.SMSURL); err != nil {
-			return fmt.Errorf("PORTAL_SMS_URL: %w", err)
+			return fmt.Errorf("%s: %w", name("PORTAL_SMS_URL"), err)
 		}
 	}
 	if _, err := parseMailFrom(c.MailFrom); err != nil {
-		return fmt.Errorf("PORTAL_MAIL_FROM: %w", err)
+		return fmt.Errorf("%s: %w", name("PORTAL_MAIL_FROM"), err)
+	}
+	return nil
+}
+
+// checkAddr checks a listen address: host:port with a port from 0 to 65535.
+func checkAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("want host:port such as 127.0.0.1:8080, got %q", addr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("want a port from 0 to 65535, got %q", port)
 	}
 	return nil
 }

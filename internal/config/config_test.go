@@ -93,6 +93,9 @@ func TestInvalidSettingsNameTheSetting(t *testing.T) {
 		{"PORTAL_SEND_LIMIT_USER", "ten per hour"},
 		{"PORTAL_SEND_LIMIT_GLOBAL", "5/w"},
 		{"PORTAL_MAIL_FROM", "not an address"},
+		{"PORTAL_ADDR", ":99999"},
+		{"PORTAL_METRICS_ADDR", "9090"},
+		{"PORTAL_STAFF_TWO_STEP", "sometimes"},
 	}
 	for _, tc := range cases {
 		_, _, err := Load("serve", nil, env(map[string]string{tc.env: tc.val}), nil)
@@ -100,9 +103,14 @@ func TestInvalidSettingsNameTheSetting(t *testing.T) {
 			t.Errorf("%s=%q: error %v should name the setting", tc.env, tc.val, err)
 		}
 	}
-	_, _, err := Load("serve", []string{"--lockout", "soon"}, env(nil), nil)
-	if err == nil || !strings.Contains(err.Error(), "--lockout") {
-		t.Errorf("flag error %v should name the flag", err)
+	// A mistake in a flag names the flag, also for settings checked together
+	// (issue 10: "--addr 8080" said "PORTAL_ADDR").
+	for _, args := range [][]string{{"--lockout", "soon"}, {"--addr", "8080"}, {"--addr", ":99999"}, {"--public-url", "ftp://x"},
+		{"--database", "mysql://x"}, {"--smtp-url", "smtp://h?tls=maybe"}, {"--site-name", " "}} {
+		_, _, err := Load("serve", args, env(nil), nil)
+		if err == nil || !strings.HasPrefix(err.Error(), args[0]+":") {
+			t.Errorf("%v: error %v should name the flag", args, err)
+		}
 	}
 }
 

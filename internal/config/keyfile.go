@@ -1,7 +1,10 @@
 package config
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -96,4 +99,23 @@ func createKeys(path string) (Keys, bool, error) {
 		return k, false, fmt.Errorf("write key file %s: %w", path, err)
 	}
 	return k, true, nil
+}
+
+// KeyFileExists reports whether something is at path (a key file to load).
+func KeyFileExists(path string) bool {
+	_, err := os.Stat(path)
+	return !errors.Is(err, fs.ErrNotExist)
+}
+
+// Fingerprint identifies the keys without revealing them: a database stores it
+// so that a portal started with another key file refuses to run (B26).
+func (k Keys) Fingerprint() string {
+	const label = "provider-portal key fingerprint v1"
+	h := sha256.New()
+	for _, key := range [][32]byte{k.Encryption, k.Code} {
+		m := hmac.New(sha256.New, key[:])
+		m.Write([]byte(label))
+		h.Write(m.Sum(nil))
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }

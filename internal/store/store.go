@@ -9,6 +9,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -80,6 +82,9 @@ func Open(ctx context.Context, kind, dsn string) (*Store, error) {
 	s := &Store{kind: kind, stmts: &sync.Map{}, writing: &sync.WaitGroup{}, gate: &sync.RWMutex{}}
 	switch kind {
 	case "sqlite":
+		if err := createPrivate(dsn); err != nil {
+			return nil, err
+		}
 		base := "file:" + escapeSQLitePath(dsn) + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
 		w, err := sql.Open("sqlite", base+"&_txlock=immediate")
 		if err != nil {
@@ -120,6 +125,23 @@ func Open(ctx context.Context, kind, dsn string) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// createPrivate creates the SQLite file, readable by its owner only (it holds
+// password hashes), unless it exists. SQLite gives its -wal and -shm files the
+// same permissions as the database file.
+func createPrivate(path string) error {
+	if path == ":memory:" || strings.HasPrefix(path, "file:") {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create sqlite database %s: %w", path, err)
+	}
+	return f.Close()
 }
 
 // escapeSQLitePath percent-encodes the characters that SQLite's URI filenames

@@ -1,7 +1,9 @@
 package twostep
 
 import (
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
@@ -22,7 +24,14 @@ func ParsePhone(in string, allowed []int) (string, error) {
 		return "", bad
 	}
 	if !slices.Contains(allowed, int(num.GetCountryCode())) {
-		return "", FieldError(EInvalidPhone, "phone", "Text messages cannot be sent to numbers in that country.")
+		codes := make([]string, len(allowed))
+		for i, cc := range allowed {
+			codes[i] = "+" + strconv.Itoa(cc)
+		}
+		list := strings.Join(codes, ", ")
+		e := FieldError(EInvalidPhone, "phone", fmt.Sprintf("Text messages can be sent only to numbers with the country code %s. Enter a mobile number from there.", list))
+		e.Variant, e.Arg = "country", list
+		return "", e
 	}
 	switch phonenumbers.GetNumberType(num) {
 	case phonenumbers.MOBILE, phonenumbers.FIXED_LINE_OR_MOBILE:

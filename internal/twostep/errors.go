@@ -56,6 +56,9 @@ type Error struct {
 	AttemptsLeft *int
 	// Field names the input at fault, when there is one.
 	Field string
+	// Variant and Arg let the pages say a more precise text in another
+	// language (catalogue key err.CODE.VARIANT, with Arg in it).
+	Variant, Arg string
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // TurnOn turns 2-Step Verification on (R5) and ends the user's other sessions
@@ -161,7 +162,7 @@ func (s *Service) StartEmail(ctx context.Context, a *Auth, email, confirm, passw
 	if !ok {
 		return nil, FieldError(EInvalidEmail, "email", "Enter one email address, such as name@example.org.")
 	}
-	if again, ok := ParseEmail(confirm); !ok || again != addr {
+	if again, ok := ParseEmail(confirm); !ok || !strings.EqualFold(again, addr) {
 		return nil, FieldError(EMismatch, "confirm_email", "The two email addresses do not match.")
 	}
 	return s.startSending(ctx, a, MethodEmail, addr, c)

@@ -84,6 +84,7 @@ var catalogES = catalog{
 	"err.two_step_not_available": "La verificación en 2 pasos todavía no está disponible para su centro.", "err.two_step_not_on": "Primero active la verificación en 2 pasos.",
 	"err.required_by_center": "Su centro exige la verificación en 2 pasos, así que no se puede desactivar.", "err.method_exists": "Ya tiene este tipo de método verificado.",
 	"err.mismatch": "Los dos valores no coinciden.", "err.invalid_phone": "Escriba un número de teléfono móvil válido, como (201) 555-0123.",
+	"err.invalid_phone.country":     "Solo se pueden enviar mensajes de texto a números con el prefijo %s. Escriba un móvil de allí.",
 	"err.invalid_email":             "Escriba una sola dirección de correo, como nombre@ejemplo.org.",
 	"err.last_method_required":      "Su centro exige la verificación en 2 pasos, así que no puede eliminar su último método verificado. Agregue otro primero.",
 	"err.reauthentication_required": "Por su seguridad, escriba su contraseña de nuevo.", "err.method_not_allowed": "Su centro no permite este tipo de método verificado.",

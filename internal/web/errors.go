@@ -114,3 +114,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
 }
+
+// notFound answers an address that leads nowhere, as a page or as JSON.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.fail(w, r, twostep.Errorf(twostep.ENotFound, "There is no such page."))
+}

@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -153,6 +155,37 @@ func TestParallelDeletesKeepTheLastMethod(t *testing.T) {
 				t.Fatalf("round %d: %d methods left under the requirement", round, n)
 			}
 			p.require(false)
+		}
+	})
+}
+
+// Issue 10, finding 8: with PORTAL_METRICS_ADDR the public handler has no
+// /metrics; /static/ serves files, never a listing.
+func TestMetricsElsewhereAndNoStaticListing(t *testing.T) {
+	each(t, opts{metricsElsewhere: true}, func(t *testing.T, p *portal) {
+		c := p.client()
+		if a := c.do("GET", "/metrics", nil); a.status != 404 || strings.Contains(string(a.raw), "go_goroutines") {
+			t.Fatalf("public /metrics: %d", a.status)
+		}
+		m := httptest.NewServer(p.web.MetricsHandler())
+		defer m.Close()
+		resp, err := http.Get(m.URL + "/metrics")
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("metrics listener: %v %v", resp, err)
+		}
+		resp.Body.Close()
+		for _, path := range []string{"/static/", "/static/nothing.css"} {
+			if a := c.page(path); a.status != 404 || strings.Contains(string(a.raw), `href="style.css"`) {
+				t.Fatalf("%s: %d %s", path, a.status, a.raw)
+			}
+		}
+		if a := c.page("/static/style.css"); a.status != 200 {
+			t.Fatalf("style.css: %d", a.status)
+		}
+	})
+	each(t, opts{}, func(t *testing.T, p *portal) {
+		if a := p.client().do("GET", "/metrics", nil); a.status != 200 {
+			t.Fatalf("default /metrics: %d", a.status)
 		}
 	})
 }

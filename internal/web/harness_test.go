@@ -43,12 +43,15 @@ type portal struct {
 	clock  *fakeClock
 	center *twostep.Center
 	staff  *twostep.User
+	web    *web.Server
 }
 
 type opts struct {
-	secure  bool
-	proxies []netip.Prefix
-	set     func(*twostep.Settings)
+	secure bool
+	// metricsElsewhere serves /metrics only on its own listener.
+	metricsElsewhere bool
+	proxies          []netip.Prefix
+	set              func(*twostep.Settings)
 }
 
 // instance starts one portal server over s (one of possibly several on one database).
@@ -61,9 +64,9 @@ func instance(t *testing.T, s *store.Store, o opts, clock *fakeClock) *portal {
 	keys.Encryption[0], keys.Code[0] = 1, 2
 	svc := twostep.New(s, twostep.NewHasher(twostep.Argon2Params{MemoryKiB: 64, Passes: 1, Lanes: 1}), keys, set, clock, nil)
 	reg := prometheus.NewRegistry()
-	w := web.New(svc, s, s, web.Options{SiteName: "Provider Portal", Secure: o.secure, TrustedProxies: o.proxies, DevOutbox: true},
+	w := web.New(svc, s, s, web.Options{SiteName: "Provider Portal", Secure: o.secure, TrustedProxies: o.proxies, DevOutbox: true, MetricsElsewhere: o.metricsElsewhere},
 		slog.New(slog.DiscardHandler), reg, reg, nil)
-	p := &portal{t: t, srv: httptest.NewServer(w.Handler()), store: s, svc: svc, clock: clock}
+	p := &portal{t: t, srv: httptest.NewServer(w.Handler()), store: s, svc: svc, clock: clock, web: w}
 	t.Cleanup(p.srv.Close)
 	return p
 }

@@ -139,12 +139,13 @@ func localError(lang string, de *twostep.Error) *twostep.Error {
 		out.Message += " " + pageData{Lang: lang}.N("tries", *de.AttemptsLeft)
 		return &out
 	}
-	text, ok := catalogs[lang]["err."+de.Code]
-	if !ok {
-		return de
-	}
 	p := pageData{Lang: lang}
-	if strings.Contains(text, "%s") {
+	text, ok := catalogs[lang]["err."+de.Code+"."+de.Variant]
+	if ok && de.Variant != "" {
+		text = fmt.Sprintf(text, de.Arg)
+	} else if text, ok = catalogs[lang]["err."+de.Code]; !ok {
+		return de
+	} else if strings.Contains(text, "%s") {
 		text = fmt.Sprintf(text, p.Dur(de.RetryAfter))
 	}
 	out := *de

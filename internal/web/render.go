@@ -20,10 +20,17 @@ var templateFiles embed.FS
 //go:embed static
 var staticFiles embed.FS
 
-func staticHandler() http.Handler {
+// staticHandler serves the embedded styles and scripts: files only, never a
+// listing of what is there.
+func staticHandler(notFound http.HandlerFunc) http.Handler {
 	sub, _ := fs.Sub(staticFiles, "static")
 	fsrv := http.FileServerFS(sub)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(r.URL.Path, "/")
+		if info, err := fs.Stat(sub, name); err != nil || info.IsDir() {
+			notFound(w, r)
+			return
+		}
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		fsrv.ServeHTTP(w, r)
 	})

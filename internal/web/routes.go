@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
 	"github.com/providerportal/portal/internal/store"
 	"github.com/providerportal/portal/internal/twostep"
 )
@@ -43,8 +41,10 @@ func (s *Server) Handler() http.Handler {
 	// Operations.
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{}))
-	mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler()))
+	if !s.opts.MetricsElsewhere {
+		mux.Handle("GET /metrics", s.MetricsHandler())
+	}
+	mux.Handle("GET /static/{file...}", http.StripPrefix("/static/", staticHandler(s.notFound)))
 
 	// JSON API: sign-in.
 	mux.HandleFunc("POST /api/v1/login", s.apiLogin)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/providerportal/portal/internal/store"
 	"github.com/providerportal/portal/internal/twostep"
@@ -22,6 +23,9 @@ type Options struct {
 	Secure         bool // served over https: __Host- cookie, Secure, HSTS
 	TrustedProxies []netip.Prefix
 	DevOutbox      bool
+	// MetricsElsewhere keeps /metrics off the public handler: it is served by
+	// MetricsHandler on its own listener (PORTAL_METRICS_ADDR).
+	MetricsElsewhere bool
 }
 
 // Pinger reports database health for /readyz.
@@ -54,6 +58,11 @@ func New(svc *twostep.Service, db Pinger, dev DevOutbox, opts Options, log *slog
 	}
 	return &Server{svc: svc, db: db, dev: dev, opts: opts, log: log, pages: parsePages(), metrics: newMetrics(reg),
 		gatherer: gatherer, queued: queued}
+}
+
+// MetricsHandler serves the Prometheus metrics.
+func (s *Server) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{})
 }
 
 // cookieName is the session cookie's name: __Host- prefixed over https.
