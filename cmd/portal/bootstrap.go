@@ -34,6 +34,9 @@ func (e *env) bootstrap(ctx context.Context, a *app, demo bool) error {
 			return fmt.Errorf("create the first account manager: %w", err)
 		}
 		fmt.Fprintf(e.stdout, "Created the first account manager.\n  username: manager\n  password: %s\nThis password is shown once. Sign in and change it.\n", pw)
+		if a.cfg.StaffTwoStepRequired {
+			fmt.Fprintf(e.stdout, "Account managers must set up 2-Step Verification: %d sign-ins with a reminder, then before anything else.\n", a.cfg.GraceLogins)
+		}
 	}
 	if !demo {
 		return nil
