@@ -145,6 +145,7 @@ func settingsOf(c *config.Config) twostep.Settings {
 	s.SMSCountries = c.SMSCountries
 	s.SendCaps = c.SendCaps
 	s.StaffTwoStepRequired = c.StaffTwoStepRequired
+	s.TimeZone = c.TimeZone
 	return s
 }
 

@@ -68,6 +68,9 @@ type Config struct {
 
 	SendCaps twostep.SendCaps
 
+	// TimeZone is the default IANA time zone for times shown to people.
+	TimeZone string
+
 	// StaffTwoStepRequired puts account managers under R14 (PORTAL_STAFF_TWO_STEP=required).
 	StaffTwoStepRequired bool
 
@@ -174,6 +177,13 @@ func settings() []setting {
 				return nil
 			}
 			return fmt.Errorf("want required or optional, got %q", v)
+		}},
+		{"PORTAL_TIME_ZONE", "time-zone", "UTC", "default time zone for times shown to people (IANA name; centers may set their own)", func(c *Config, v string) error {
+			if _, err := twostep.ParseTimeZone(v); err != nil {
+				return fmt.Errorf("want a time zone name such as America/Chicago, got %q", v)
+			}
+			c.TimeZone = v
+			return nil
 		}},
 		{"PORTAL_METRICS_ADDR", "metrics-addr", "", "serve /metrics only on this address (e.g. 127.0.0.1:9090) instead of the public one", str(func(c *Config) *string { return &c.MetricsAddr })},
 		{"PORTAL_DEBUG_ADDR", "debug-addr", "", "serve Go's pprof profiles on this address (loopback only; for profiling)", str(func(c *Config) *string { return &c.DebugAddr })},

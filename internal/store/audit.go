@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/providerportal/portal/internal/twostep"
 )
@@ -18,15 +19,38 @@ func (s *Store) AddAudit(ctx context.Context, e *twostep.AuditEvent) error {
 	return nil
 }
 
-// ListAudit returns events newest first, of one center (or all for 0), before beforeID (0: from the newest).
-func (s *Store) ListAudit(ctx context.Context, centerID int64, limit int, beforeID int64) ([]twostep.AuditEvent, error) {
-	q := "SELECT id, at, center_id, actor, action, target, ip, user_agent, detail FROM audit_events WHERE (? = 0 OR center_id = ?) AND (? = 0 OR id < ?) ORDER BY id DESC LIMIT ?"
-	rows, err := s.query(ctx, q, centerID, centerID, beforeID, beforeID, limit)
+// ListAudit returns the events f selects, newest first. The statement holds
+// only the conditions asked for, so each filter uses its index
+// (center_id with id, actor, target or action).
+func (s *Store) ListAudit(ctx context.Context, f twostep.AuditFilter) ([]twostep.AuditEvent, error) {
+	var where []string
+	var args []any
+	if f.CenterID != 0 {
+		where, args = append(where, "center_id = ?"), append(args, f.CenterID)
+	}
+	if f.Person != "" {
+		where, args = append(where, "(actor = ? OR target = ?)"), append(args, f.Person, f.Person)
+	}
+	if len(f.Actions) > 0 {
+		where = append(where, "action IN (?"+strings.Repeat(", ?", len(f.Actions)-1)+")")
+		for _, a := range f.Actions {
+			args = append(args, a)
+		}
+	}
+	if f.BeforeID != 0 {
+		where, args = append(where, "id < ?"), append(args, f.BeforeID)
+	}
+	q := "SELECT id, at, center_id, actor, action, target, ip, user_agent, detail FROM audit_events"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY id DESC LIMIT ?"
+	rows, err := s.query(ctx, q, append(args, f.Limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("list audit: %w", err)
 	}
 	defer rows.Close()
-	var out []twostep.AuditEvent
+	out := []twostep.AuditEvent{}
 	for rows.Next() {
 		var e twostep.AuditEvent
 		var at int64

@@ -8,13 +8,13 @@ import (
 	"github.com/providerportal/portal/internal/twostep"
 )
 
-const centerCols = "id, name, two_step_available, two_step_required, allowed_methods, grace_logins, created_at"
+const centerCols = "id, name, two_step_available, two_step_required, allowed_methods, grace_logins, created_at, time_zone"
 
 func scanCenter(row interface{ Scan(...any) error }) (*twostep.Center, error) {
 	var c twostep.Center
 	var allowed string
 	var created int64
-	if err := row.Scan(&c.ID, &c.Name, &c.TwoStepAvailable, &c.TwoStepRequired, &allowed, &c.GraceLogins, &created); err != nil {
+	if err := row.Scan(&c.ID, &c.Name, &c.TwoStepAvailable, &c.TwoStepRequired, &allowed, &c.GraceLogins, &created, &c.TimeZone); err != nil {
 		return nil, notFound(err)
 	}
 	c.AllowedMethods = splitMethods(allowed)
@@ -84,8 +84,8 @@ func (s *Store) ListCenters(ctx context.Context) ([]twostep.Center, error) {
 
 // UpdateCenter saves the center's settings.
 func (s *Store) UpdateCenter(ctx context.Context, c *twostep.Center) error {
-	res, err := s.exec(ctx, `UPDATE centers SET two_step_available = ?, two_step_required = ?, allowed_methods = ?, grace_logins = ? WHERE id = ?`,
-		c.TwoStepAvailable, c.TwoStepRequired, joinMethods(c.AllowedMethods), c.GraceLogins, c.ID)
+	res, err := s.exec(ctx, `UPDATE centers SET two_step_available = ?, two_step_required = ?, allowed_methods = ?, grace_logins = ?, time_zone = ? WHERE id = ?`,
+		c.TwoStepAvailable, c.TwoStepRequired, joinMethods(c.AllowedMethods), c.GraceLogins, c.TimeZone, c.ID)
 	if err != nil {
 		return fmt.Errorf("update center: %w", err)
 	}

@@ -425,11 +425,28 @@ func TestAuditNewestFirst(t *testing.T) {
 		for i := range 5 {
 			s.AddAudit(ctx, &twostep.AuditEvent{At: t0, CenterID: int64(i%2 + 1), Actor: "a", Action: fmt.Sprint("act", i), Target: "t", IP: "ip", UserAgent: "ua"})
 		}
-		all, _ := s.ListAudit(ctx, 0, 10, 0)
-		one, _ := s.ListAudit(ctx, 1, 10, 0)
-		page, _ := s.ListAudit(ctx, 0, 2, all[1].ID)
-		if len(all) != 5 || all[0].Action != "act4" || len(one) != 3 || len(page) != 2 || page[0].Action != "act2" {
+		s.AddAudit(ctx, &twostep.AuditEvent{At: t0, CenterID: 1, Actor: "boss", Action: "two_step_reset", Target: "jdoe", IP: "ip", UserAgent: "ua"})
+		list := func(f twostep.AuditFilter) []twostep.AuditEvent {
+			t.Helper()
+			f.Limit = max(f.Limit, 1)
+			out, err := s.ListAudit(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}
+		all := list(twostep.AuditFilter{Limit: 10})
+		one := list(twostep.AuditFilter{CenterID: 1, Limit: 10})
+		page := list(twostep.AuditFilter{Limit: 2, BeforeID: all[2].ID})
+		if len(all) != 6 || all[1].Action != "act4" || len(one) != 4 || len(page) != 2 || page[0].Action != "act2" {
 			t.Fatalf("audit: %d %d %+v", len(all), len(one), page)
+		}
+		// By person (actor or target) and by action.
+		if got := list(twostep.AuditFilter{CenterID: 1, Person: "jdoe", Limit: 10}); len(got) != 1 || got[0].Actor != "boss" {
+			t.Fatalf("by target: %+v", got)
+		}
+		if got := list(twostep.AuditFilter{Person: "a", Actions: []string{"act1", "act3", "nope"}, Limit: 10}); len(got) != 2 || got[0].Action != "act3" {
+			t.Fatalf("by person and actions: %+v", got)
 		}
 	})
 }

@@ -175,17 +175,17 @@ func (s *Store) UserAndCenter(ctx context.Context, username string) (*twostep.Us
 }
 
 // centerJoinCols are a LEFT JOINed center's columns (all NULL for account managers).
-const centerJoinCols = "c.id, c.name, c.two_step_available, c.two_step_required, c.allowed_methods, c.grace_logins, c.created_at"
+const centerJoinCols = "c.id, c.name, c.two_step_available, c.two_step_required, c.allowed_methods, c.grace_logins, c.created_at, c.time_zone"
 
 func scanUserCenter(row interface{ Scan(...any) error }, extra ...any) (*twostep.User, *twostep.Center, error) {
 	var u twostep.User
 	var role string
 	var created int64
 	var cid, cgrace, ccreated sql.NullInt64
-	var cname, callowed sql.NullString
+	var cname, callowed, czone sql.NullString
 	var cavail, creq sql.NullBool
 	dest := append(extra, &u.ID, &u.CenterID, &u.Username, &u.Email, &role, &u.PasswordHash, &u.TwoStepOn, &u.GraceLoginsUsed, &created,
-		&cid, &cname, &cavail, &creq, &callowed, &cgrace, &ccreated)
+		&cid, &cname, &cavail, &creq, &callowed, &cgrace, &ccreated, &czone)
 	if err := row.Scan(dest...); err != nil {
 		return nil, nil, notFound(err)
 	}
@@ -195,6 +195,6 @@ func scanUserCenter(row interface{ Scan(...any) error }, extra ...any) (*twostep
 		return &u, nil, nil
 	}
 	c := &twostep.Center{ID: cid.Int64, Name: cname.String, TwoStepAvailable: cavail.Bool, TwoStepRequired: creq.Bool,
-		AllowedMethods: splitMethods(callowed.String), GraceLogins: int(cgrace.Int64), CreatedAt: fromMS(ccreated.Int64)}
+		AllowedMethods: splitMethods(callowed.String), GraceLogins: int(cgrace.Int64), CreatedAt: fromMS(ccreated.Int64), TimeZone: czone.String}
 	return &u, c, nil
 }

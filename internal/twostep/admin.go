@@ -77,10 +77,8 @@ func (s *Service) CreateUser(ctx context.Context, actor *User, nu NewUser, c Cli
 	if err := CheckPasswordRules(nu.Password, nu.Username, email); err != nil {
 		return nil, err
 	}
-	var center *Center
 	if nu.CenterID != 0 {
-		var err error
-		if center, err = s.store.CenterByID(ctx, nu.CenterID); errors.Is(err, ErrNotFound) {
+		if _, err := s.store.CenterByID(ctx, nu.CenterID); errors.Is(err, ErrNotFound) {
 			return nil, Errorf(ENotFound, "No such center.")
 		} else if err != nil {
 			return nil, err
@@ -96,11 +94,7 @@ func (s *Service) CreateUser(ctx context.Context, actor *User, nu NewUser, c Cli
 	} else if err != nil {
 		return nil, err
 	}
-	target := u.Username
-	if center != nil {
-		target = u.Username + " (" + center.Name + ")"
-	}
-	s.audit(ctx, u.CenterID, actor.Username, "user_created", target, c, string(u.Role))
+	s.audit(ctx, u.CenterID, actor.Username, "user_created", u.Username, c, string(u.Role))
 	return u, nil
 }
 

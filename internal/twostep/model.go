@@ -47,6 +47,9 @@ type Center struct {
 	AllowedMethods   []MethodType
 	GraceLogins      int // R14; -1 means the portal default
 	CreatedAt        time.Time
+	// TimeZone is the IANA name times are shown in for the center's people;
+	// "" means the portal's default.
+	TimeZone string
 }
 
 // Allows reports whether users of the center may add or use a method type (B17).

@@ -32,6 +32,7 @@ type Policy struct {
 	TwoStepRequired *bool
 	AllowedMethods  []MethodType // nil: unchanged; empty is refused
 	GraceLogins     *int
+	TimeZone        *string // IANA name; "" is the portal's default
 }
 
 // SetPolicy changes a center's 2SV requirement (R13), allowed method types (B17)
@@ -67,6 +68,14 @@ func (s *Service) SetPolicy(ctx context.Context, actor *User, centerID int64, p 
 		}
 		ctr.GraceLogins = *p.GraceLogins
 		changes = append(changes, fmt.Sprintf("grace_logins=%d", *p.GraceLogins))
+	}
+	if p.TimeZone != nil {
+		name := strings.TrimSpace(*p.TimeZone)
+		if _, err := ParseTimeZone(name); err != nil {
+			return nil, err
+		}
+		ctr.TimeZone = name
+		changes = append(changes, "time_zone="+name)
 	}
 	if p.TwoStepRequired != nil {
 		if *p.TwoStepRequired && !ctr.TwoStepAvailable {
@@ -194,22 +203,6 @@ func (s *Service) ResetTwoStepConfirmed(ctx context.Context, a *Auth, username, 
 		return err
 	}
 	return s.ResetTwoStep(ctx, a.User, username, c)
-}
-
-// AuditLog returns audit events newest first: a center admin sees their center's,
-// an account manager everyone's (centerID 0) or one center's. Errors: forbidden.
-func (s *Service) AuditLog(ctx context.Context, actor *User, centerID int64, limit int, beforeID int64) ([]AuditEvent, error) {
-	switch actor.Role {
-	case RoleAdmin:
-		centerID = actor.CenterID
-	case RoleStaff:
-	default:
-		return nil, Errorf(EForbidden, "Only administrators read the audit log.")
-	}
-	if limit <= 0 || limit > 1000 {
-		limit = 100
-	}
-	return s.store.ListAudit(ctx, centerID, limit, beforeID)
 }
 
 // CreateCenterWithAdmin creates a center and its first admin (account managers

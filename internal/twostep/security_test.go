@@ -124,7 +124,7 @@ func TestNoSecretsInAuditOrErrors(t *testing.T) {
 		_, err2 := e.svc.VerifySetup(e.ctx, a, twostep.MethodEmail, "000000", client)
 		e.svc.VerifySetup(e.ctx, a, twostep.MethodEmail, emailCode, client)
 		e.svc.Login(e.ctx, "jdoe", "a wrong password guess", "", client)
-		events, _ := e.store.ListAudit(e.ctx, 0, 1000, 0)
+		events, _ := e.store.ListAudit(e.ctx, twostep.AuditFilter{Limit: 1000})
 		var all strings.Builder
 		for _, ev := range events {
 			all.WriteString(ev.Actor + ev.Action + ev.Target + ev.Detail + ev.IP + ev.UserAgent + "\n")

@@ -30,6 +30,9 @@ type Settings struct {
 	// StaffTwoStepRequired puts account managers under R14 like a center that
 	// requires 2SV (B24).
 	StaffTwoStepRequired bool
+	// TimeZone is the IANA name of the default time zone for times shown to
+	// people (centers may choose their own); "" is UTC.
+	TimeZone string
 	// NoticeGiveUp bounds how long the outbox retries a message without a code.
 	NoticeGiveUp time.Duration
 }
@@ -99,7 +102,7 @@ func (s *Service) notify(ctx context.Context, u *User, c Client, subject, what s
 	}
 	now := s.clock.Now()
 	body := fmt.Sprintf("Hello %s,\n\n%s\n\nWhen: %s\nFrom address: %s\nBrowser: %s\n\nIf this was not you, sign in and change your password, or contact your center's administrator.\n\n— %s",
-		u.Username, what, now.UTC().Format("2 Jan 2006 15:04 MST"), orUnknown(c.IP), orUnknown(truncate(c.UserAgent, 120)), s.set.SiteName)
+		u.Username, what, now.In(s.userLocation(ctx, u)).Format("2 Jan 2006 15:04 MST"), orUnknown(c.IP), orUnknown(truncate(c.UserAgent, 120)), s.set.SiteName)
 	m := &OutboxMessage{Channel: "email", To: u.Email, Subject: s.set.SiteName + ": " + subject, Body: body, HTML: textToHTML(body),
 		UserID: u.ID, CreatedAt: now, GiveUpAt: now.Add(s.set.NoticeGiveUp), EraseAt: now.Add(s.set.NoticeGiveUp)}
 	if err := s.store.Enqueue(ctx, m); err != nil {

@@ -210,6 +210,6 @@ type GuardStore interface {
 // AuditStore keeps the audit log.
 type AuditStore interface {
 	AddAudit(ctx context.Context, e *AuditEvent) error
-	// ListAudit returns events newest first; centerID 0 means every center.
-	ListAudit(ctx context.Context, centerID int64, limit int, beforeID int64) ([]AuditEvent, error)
+	// ListAudit returns the events f selects, newest first.
+	ListAudit(ctx context.Context, f AuditFilter) ([]AuditEvent, error)
 }

@@ -89,11 +89,12 @@ func (s *Server) apiAdminPolicy(w http.ResponseWriter, r *http.Request, a *twost
 		Required *bool     `json:"two_step_required"`
 		Allowed  *[]string `json:"allowed_methods"`
 		Grace    *int      `json:"grace_logins"`
+		TimeZone *string   `json:"time_zone"`
 	}
 	if err := decodeJSON(r, &in, false); err != nil {
 		return err
 	}
-	p := twostep.Policy{TwoStepRequired: in.Required, GraceLogins: in.Grace}
+	p := twostep.Policy{TwoStepRequired: in.Required, GraceLogins: in.Grace, TimeZone: in.TimeZone}
 	if in.Allowed != nil {
 		p.AllowedMethods = []twostep.MethodType{}
 		for _, t := range *in.Allowed {
@@ -127,7 +128,7 @@ func (s *Server) centerJSON(c *twostep.Center) map[string]any {
 		grace = s.svc.Settings().GraceLogins
 	}
 	return map[string]any{"id": c.ID, "name": c.Name, "two_step_available": c.TwoStepAvailable, "two_step_required": c.TwoStepRequired,
-		"allowed_methods": allowed, "grace_logins": grace}
+		"allowed_methods": allowed, "grace_logins": grace, "time_zone": s.svc.Location(c).String()}
 }
 
 func (s *Server) apiAdminReset(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
@@ -136,22 +137,5 @@ func (s *Server) apiAdminReset(w http.ResponseWriter, r *http.Request, a *twoste
 	}
 	s.queued()
 	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
-	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
-	center, _ := strconv.ParseInt(r.URL.Query().Get("center"), 10, 64)
-	events, err := s.svc.AuditLog(r.Context(), a.User, center, limit, before)
-	if err != nil {
-		return err
-	}
-	out := []map[string]any{}
-	for _, e := range events {
-		out = append(out, map[string]any{"id": e.ID, "at": rfc3339(e.At), "actor": e.Actor, "action": e.Action, "target": e.Target,
-			"ip": e.IP, "user_agent": e.UserAgent, "detail": e.Detail})
-	}
-	writeJSON(w, http.StatusOK, out)
 	return nil
 }

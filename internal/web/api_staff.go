@@ -53,6 +53,7 @@ func (s *Server) apiStaffUpdateCenter(w http.ResponseWriter, r *http.Request, a 
 		Required  *bool     `json:"two_step_required"`
 		Allowed   *[]string `json:"allowed_methods"`
 		Grace     *int      `json:"grace_logins"`
+		TimeZone  *string   `json:"time_zone"`
 	}
 	if err := decodeJSON(r, &in, false); err != nil {
 		return err
@@ -66,8 +67,8 @@ func (s *Server) apiStaffUpdateCenter(w http.ResponseWriter, r *http.Request, a 
 			return err
 		}
 	}
-	if in.Required != nil || in.Allowed != nil || in.Grace != nil {
-		p := twostep.Policy{TwoStepRequired: in.Required, GraceLogins: in.Grace}
+	if in.Required != nil || in.Allowed != nil || in.Grace != nil || in.TimeZone != nil {
+		p := twostep.Policy{TwoStepRequired: in.Required, GraceLogins: in.Grace, TimeZone: in.TimeZone}
 		if in.Allowed != nil {
 			p.AllowedMethods = []twostep.MethodType{}
 			for _, t := range *in.Allowed {

@@ -100,8 +100,14 @@ func (p pageData) Method(t twostep.MethodType) string { return p.T("method." + s
 // Role names a role.
 func (p pageData) Role(r twostep.Role) string { return p.T("role." + string(r)) }
 
-// When formats a time.
-func (p pageData) When(t time.Time) string { return t.UTC().Format(p.T("time.format")) }
+// When formats a time in the viewer's time zone (their center's, B-issue 13).
+func (p pageData) When(t time.Time) string {
+	loc := p.loc
+	if loc == nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format(p.T("time.format"))
+}
 
 // Browser summarises a user agent.
 func (p pageData) Browser(ua string) string {

@@ -58,7 +58,7 @@ func (s *Server) accountData(r *http.Request, a *twostep.Auth) (pageData, error)
 func flashFrom(r *http.Request, d pageData, known func(name string) bool) string {
 	done := r.URL.Query().Get("done")
 	switch done {
-	case "on", "off", "deleted", "password", "revoked", "center", "policy":
+	case "on", "off", "deleted", "password", "revoked", "center", "policy", "zone":
 		return d.T("flash." + done)
 	case "added", "reset":
 		if who := r.URL.Query().Get("who"); known != nil && known(who) {

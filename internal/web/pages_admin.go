@@ -74,21 +74,27 @@ type adminView struct {
 	Grace  int
 	Types  []typeChoice
 	Users  []twostep.UserState
+	Zone   string   // the center's time zone, or what was submitted
+	Zones  []string // suggestions
 }
+
+// commonZones are suggested in the time zone field (any IANA name is accepted).
+var commonZones = []string{"America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
+	"America/Anchorage", "Pacific/Honolulu", "America/Puerto_Rico", "America/Toronto", "America/Vancouver", "America/Mexico_City", "Europe/Madrid", "UTC"}
 
 func (s *Server) adminData(r *http.Request, a *twostep.Auth) (pageData, error) {
 	ctr, users, err := s.svc.CenterUsers(r.Context(), a.User, 0)
 	if err != nil {
 		return pageData{}, err
 	}
-	v := adminView{Center: ctr, Users: users, Grace: ctr.GraceLogins}
+	v := adminView{Center: ctr, Users: users, Grace: ctr.GraceLogins, Zone: ctr.TimeZone, Zones: commonZones}
 	if v.Grace < 0 {
 		v.Grace = s.svc.Settings().GraceLogins
 	}
 	for _, t := range twostep.AllMethodTypes {
 		v.Types = append(v.Types, typeChoice{Type: t, Allowed: ctr.Allows(t)})
 	}
-	d := pageData{Lang: pickLanguage(r), Auth: a, Title: ctr.Name, D: v}
+	d := pageData{Lang: pickLanguage(r), Auth: a, Title: ctr.Name, D: &v}
 	d.Flash = flashFrom(r, d, func(name string) bool {
 		return slices.ContainsFunc(users, func(u twostep.UserState) bool { return u.Username == name })
 	})
@@ -138,6 +144,24 @@ func (s *Server) pageAdminPolicy(w http.ResponseWriter, r *http.Request, a *twos
 		return nil
 	}
 	http.Redirect(w, r, "/admin?done=policy", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) pageAdminTimeZone(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
+	if err := requireAdmin(a); err != nil {
+		return err
+	}
+	zone := r.PostFormValue("time_zone")
+	if _, err := s.svc.SetPolicy(r.Context(), a.User, 0, twostep.Policy{TimeZone: &zone}, clientOf(r)); err != nil {
+		d, derr := s.adminData(r, a)
+		if derr != nil {
+			return derr
+		}
+		d.D.(*adminView).Zone = zone
+		s.formError(w, r, "admin", d, err)
+		return nil
+	}
+	http.Redirect(w, r, "/admin?done=zone", http.StatusSeeOther)
 	return nil
 }
 
@@ -207,27 +231,5 @@ func (s *Server) pageAdminReset(w http.ResponseWriter, r *http.Request, a *twost
 	}
 	s.queued()
 	http.Redirect(w, r, "/admin?done=reset&who="+url.QueryEscape(u.Username), http.StatusSeeOther)
-	return nil
-}
-
-type auditView struct {
-	Events []twostep.AuditEvent
-	Older  int64
-}
-
-func (s *Server) pageAudit(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
-	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
-	const page = 50
-	events, err := s.svc.AuditLog(r.Context(), a.User, 0, page, before)
-	if err != nil {
-		return err
-	}
-	v := auditView{Events: events}
-	if len(events) == page {
-		v.Older = events[len(events)-1].ID
-	}
-	d := s.page(r, a, "audit.title")
-	d.D = v
-	s.render(w, r, http.StatusOK, "audit", d)
 	return nil
 }

@@ -84,7 +84,7 @@ func turnOn(c *client) {
 // countAudit counts audit rows of action whose actor is who.
 func countAudit(t *testing.T, p *portal, who, action string) int {
 	t.Helper()
-	events, err := p.svc.AuditLog(context.Background(), p.staff, 0, 1000, 0)
+	events, err := p.svc.AuditLog(context.Background(), p.staff, twostep.AuditQuery{Person: who, Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,8 +38,9 @@ func staticHandler(notFound http.HandlerFunc) http.Handler {
 
 // pageData is what every page template gets.
 type pageData struct {
-	Lang      string // "en" or "es"
-	here      string // this page's path, for the language switch
+	Lang      string         // "en" or "es"
+	here      string         // this page's path, for the language switch
+	loc       *time.Location // times are shown in the viewer's center's time zone
 	Title     string
 	Site      string
 	Auth      *twostep.Auth
@@ -69,7 +70,6 @@ var funcs = template.FuncMap{
 		return m.Label
 	},
 	"seconds": func(d time.Duration) int { return int((d + time.Second - 1) / time.Second) },
-	"when":    func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },
 }
 
 // parsePages parses each page with the layout.
@@ -100,6 +100,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	}
 	d.Site = s.opts.SiteName
 	d.DevOutbox = s.opts.DevOutbox
+	if d.loc == nil && d.Auth != nil {
+		d.loc = s.svc.Location(d.Auth.Center)
+	}
 	var buf bytes.Buffer
 	if err := s.pages[page].ExecuteTemplate(&buf, "layout", d); err != nil {
 		s.log.ErrorContext(r.Context(), "render", "page", page, "err", err, "request_id", requestID(r))

@@ -114,10 +114,10 @@ func TestAdminAndStaffPages(t *testing.T) {
 		if a := admin.form("/admin/users/oakadmin/reset", "password", pw); a.status != 404 {
 			t.Fatalf("reset across centers: %d", a.status)
 		}
-		contains(t, admin.page("/admin/audit"), "policy_changed", "two_step_reset", "user_created")
+		contains(t, admin.page("/admin/audit"), "changed the 2-Step Verification policy", "reset 2-Step Verification for jdoe", "added nurse (Provider)")
 		if strings.Contains(string(admin.page("/admin/audit").raw), "Oak School") {
 			t.Fatal("another center's events in the audit log")
 		}
-		contains(t, staff.page("/staff/audit"), "center_created", "Oak School", "two_step_reset")
+		contains(t, staff.page("/staff/audit"), "created the center Oak School", "reset 2-Step Verification for jdoe")
 	})
 }

@@ -121,13 +121,16 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /staff/centers", s.authed(full, s.pageStaffCreateCenter))
 	mux.HandleFunc("POST /staff/centers/{id}/beta", s.authed(full, s.pageStaffBeta))
 	mux.HandleFunc("GET /staff/audit", s.authed(full, s.pageAudit))
+	mux.HandleFunc("GET /staff/audit.csv", s.authed(full, s.pageAuditCSV))
 	mux.HandleFunc("GET /admin", s.authed(full, s.pageAdmin))
 	mux.HandleFunc("POST /admin/policy", s.authed(full, s.pageAdminPolicy))
+	mux.HandleFunc("POST /admin/time-zone", s.authed(full, s.pageAdminTimeZone))
 	mux.HandleFunc("POST /admin/users", s.authed(full, s.pageAdminCreateUser))
 	mux.HandleFunc("GET /admin/users.csv", s.authed(full, s.pageAdminCSV))
 	mux.HandleFunc("GET /admin/users/{username}/reset", s.authed(full, s.pageAdminResetForm))
 	mux.HandleFunc("POST /admin/users/{username}/reset", s.authed(full, s.pageAdminReset))
 	mux.HandleFunc("GET /admin/audit", s.authed(full, s.pageAudit))
+	mux.HandleFunc("GET /admin/audit.csv", s.authed(full, s.pageAuditCSV))
 
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
