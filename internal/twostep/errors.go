@@ -42,6 +42,7 @@ const (
 	EDeliveryFailed       = "delivery_failed"
 	ESendLimit            = "send_limit_reached"
 	EUnavailable          = "unavailable"
+	EHTTPMethod           = "http_method_not_allowed" // the address exists, not for this HTTP method
 	EInternal             = "internal"
 )
 

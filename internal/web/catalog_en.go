@@ -86,4 +86,5 @@ var catalogEN = catalog{
 	"audit.s.policy_changed": "%[1]s changed the 2-Step Verification policy (%[3]s)", "audit.s.other": "%[1]s: %[4]s %[2]s %[3]s",
 	"admin.zone": "Time zone", "admin.zone.label": "Times on these pages and in emails are shown in", "admin.zone.save": "Save time zone",
 	"admin.zone.hint": "A time zone name such as America/Chicago. Empty means the portal's default.", "flash.zone": "The time zone was saved.",
+	"error.notfound": "Page not found",
 }

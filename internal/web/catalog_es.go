@@ -107,4 +107,5 @@ var catalogES = catalog{
 	"audit.s.policy_changed": "%[1]s cambió la política de verificación en 2 pasos (%[3]s)", "audit.s.other": "%[1]s: %[4]s %[2]s %[3]s",
 	"admin.zone": "Zona horaria", "admin.zone.label": "Las horas de estas páginas y de los correos se muestran en", "admin.zone.save": "Guardar zona horaria",
 	"admin.zone.hint": "El nombre de una zona horaria, como America/Chicago. Vacío significa la del portal.", "flash.zone": "Se guardó la zona horaria.",
+	"error.notfound": "No se encontró la página",
 }

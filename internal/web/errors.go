@@ -43,6 +43,7 @@ var statusOf = map[string]int{
 	twostep.ENoPendingSetup:       http.StatusConflict,
 	twostep.ESendLimit:            http.StatusTooManyRequests,
 	twostep.EUnavailable:          http.StatusServiceUnavailable,
+	twostep.EHTTPMethod:           http.StatusMethodNotAllowed,
 }
 
 type apiError struct {
@@ -90,7 +91,14 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
-	d := s.page(r, nil, "error.title")
+	a, _ := r.Context().Value(keyAuth).(*twostep.Auth)
+	if a == nil && status == http.StatusNotFound {
+		a, _ = s.svc.Authenticate(r.Context(), s.sessionToken(r)) // a signed-in person keeps the header links
+	}
+	d := s.page(r, a, "error.title")
+	if status == http.StatusNotFound {
+		d.Title = d.T("error.notfound")
+	}
 	d.Error = localError(d.Lang, de)
 	s.render(w, r, status, "error", d)
 }

@@ -189,3 +189,35 @@ func TestMetricsElsewhereAndNoStaticListing(t *testing.T) {
 		}
 	})
 }
+
+// Issue 13, items 1 and 12: unknown addresses get the portal's own page (with
+// the header of a signed-in person), the API its error shape, a wrong HTTP
+// method a 405; the message shows once.
+func TestOwnNotFoundPages(t *testing.T) {
+	each(t, opts{}, func(t *testing.T, p *portal) {
+		p.user("jdoe", twostep.RoleProvider)
+		c := p.client()
+		a := c.page("/no/such/page")
+		contains(t, a, "Page not found", "There is no such page.", `href="/"`)
+		if a.status != 404 || strings.Contains(string(a.raw), "404 page not found") {
+			t.Fatalf("404: %d %s", a.status, a.raw)
+		}
+		c.login("jdoe")
+		a = c.page("/no/such/page")
+		contains(t, a, `href="/account"`)
+		if n := strings.Count(string(a.raw), "There is no such page."); n != 1 {
+			t.Fatalf("message shown %d times", n)
+		}
+		expect(t, c.do("GET", "/api/v1/nothing", nil), 404, "not_found")
+		b := c.do("GET", "/api/v1/login", nil)
+		expect(t, b, 405, "http_method_not_allowed")
+		if !strings.Contains(b.header.Get("Allow"), "POST") {
+			t.Fatalf("Allow: %q", b.header.Get("Allow"))
+		}
+		if a := c.do("DELETE", "/account", nil, "Accept", "text/html"); a.status != 405 || !strings.Contains(string(a.raw), "<h1>") {
+			t.Fatalf("page 405: %d %s", a.status, a.raw)
+		}
+		// The error page after an authenticated route's failure keeps the header.
+		contains(t, c.page("/account/methods/nope/add"), `href="/account"`)
+	})
+}

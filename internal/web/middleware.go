@@ -18,6 +18,7 @@ type ctxKey int
 const (
 	keyRequestID ctxKey = iota
 	keyClient
+	keyAuth // the request's *twostep.Auth once authenticated, so error pages keep the header
 )
 
 // maxBody caps request bodies (64 KiB).

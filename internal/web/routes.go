@@ -25,6 +25,7 @@ func (s *Server) authed(need twostep.Access, h authedHandler) http.HandlerFunc {
 			}
 		}
 		if err == nil {
+			r = r.WithContext(context.WithValue(r.Context(), keyAuth, a))
 			err = h(w, r, a)
 		}
 		if err != nil {
@@ -86,9 +87,6 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/staff/centers/{id}/users", s.authed(full, s.apiStaffCreateUser))
 	mux.HandleFunc("GET /api/v1/staff/audit", s.authed(full, s.apiAudit))
 	mux.HandleFunc("GET /api/v1/dev/outbox", s.authed(full, s.apiDevOutbox))
-	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		s.fail(w, r, twostep.Errorf(twostep.ENotFound, "No such API call."))
-	})
 
 	// Pages.
 	mux.HandleFunc("GET /{$}", s.pageHome)
@@ -136,7 +134,7 @@ func (s *Server) Handler() http.Handler {
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, twostep.Errorf(twostep.EForbidden, "Requests from other sites are refused."))
 	}))
-	return s.withBasics(csrf.Handler(mux))
+	return s.withBasics(csrf.Handler(s.withOwnErrors(mux)))
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
