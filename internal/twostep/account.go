@@ -67,11 +67,11 @@ func (s *Service) Account(ctx context.Context, a *Auth) (*AccountView, error) {
 // ChangePassword replaces the user's password (B14; the current one is required)
 // and ends the user's other sessions (B15). Errors: invalid_credentials, weak_password.
 func (s *Service) ChangePassword(ctx context.Context, a *Auth, current, next string, c Client) error {
-	if err := s.checkPassword(ctx, a, current, c, "password_change"); err != nil {
-		return withField(err, "current_password")
-	}
-	if err := CheckPasswordRules(next, a.User.Username, a.User.Email); err != nil {
-		return withField(err, "new_password")
+	var v checks
+	v.add(withField(s.checkPassword(ctx, a, current, c, "password_change"), "current_password"))
+	v.add(withField(CheckPasswordRules(next, a.User.Username, a.User.Email), "new_password"))
+	if err := v.err(); err != nil {
+		return err
 	}
 	hash, err := s.hasher.Hash(ctx, next)
 	if err != nil {

@@ -51,6 +51,24 @@ func ParseEmail(in string) (string, bool) {
 	return a.Address[:at] + strings.ToLower(a.Address[at:]), true
 }
 
+// checkNewUser checks everything about a new user that needs no database, and
+// reports every field at fault at once. It returns the normalized email.
+func checkNewUser(nu NewUser) (string, error) {
+	var v checks
+	if !nu.Role.Valid() {
+		v.add(FieldError(EInvalid, "role", "The role must be provider, admin or staff."))
+	} else if (nu.Role == RoleStaff) != (nu.CenterID == 0) {
+		v.add(FieldError(EInvalid, "role", "Account managers belong to no center; everyone else belongs to one."))
+	}
+	v.add(ValidateUsername(nu.Username))
+	email, ok := ParseEmail(nu.Email)
+	if !ok {
+		v.add(FieldError(EInvalidEmail, "email", "Enter one email address, such as name@example.org."))
+	}
+	v.add(CheckPasswordRules(nu.Password, nu.Username, email))
+	return email, v.err()
+}
+
 // CreateUser creates a user. Staff may create anyone; a center admin only users
 // of their own center (never staff). Errors: invalid_request, weak_password,
 // conflict (username taken), forbidden, not_found (center).
@@ -61,20 +79,8 @@ func (s *Service) CreateUser(ctx context.Context, actor *User, nu NewUser, c Cli
 	default:
 		return nil, Errorf(EForbidden, "You may not create this user.")
 	}
-	if !nu.Role.Valid() {
-		return nil, FieldError(EInvalid, "role", "The role must be provider, admin or staff.")
-	}
-	if (nu.Role == RoleStaff) != (nu.CenterID == 0) {
-		return nil, FieldError(EInvalid, "role", "Account managers belong to no center; everyone else belongs to one.")
-	}
-	if err := ValidateUsername(nu.Username); err != nil {
-		return nil, err
-	}
-	email, ok := ParseEmail(nu.Email)
-	if !ok {
-		return nil, FieldError(EInvalidEmail, "email", "Enter one email address, such as name@example.org.")
-	}
-	if err := CheckPasswordRules(nu.Password, nu.Username, email); err != nil {
+	email, err := checkNewUser(nu)
+	if err != nil {
 		return nil, err
 	}
 	if nu.CenterID != 0 {
@@ -98,14 +104,21 @@ func (s *Service) CreateUser(ctx context.Context, actor *User, nu NewUser, c Cli
 	return u, nil
 }
 
+func checkCenterName(name string) error {
+	if name == "" || len([]rune(name)) > 100 {
+		return FieldError(EInvalid, "name", "A center name has 1 to 100 characters.")
+	}
+	return nil
+}
+
 // CreateCenter creates a center (account managers only). Errors: invalid_request, conflict, forbidden.
 func (s *Service) CreateCenter(ctx context.Context, actor *User, name string, c Client) (*Center, error) {
 	if actor.Role != RoleStaff {
 		return nil, Errorf(EForbidden, "Only account managers create centers.")
 	}
 	name = strings.TrimSpace(name)
-	if name == "" || len([]rune(name)) > 100 {
-		return nil, FieldError(EInvalid, "name", "A center name has 1 to 100 characters.")
+	if err := checkCenterName(name); err != nil {
+		return nil, err
 	}
 	ctr := &Center{Name: name, GraceLogins: -1, CreatedAt: s.clock.Now()}
 	if err := s.store.CreateCenter(ctx, ctr); errors.Is(err, ErrDuplicate) {

@@ -142,12 +142,14 @@ func (s *Service) StartPhone(ctx context.Context, a *Auth, phone, confirm, passw
 	if err := s.canAdd(ctx, a, MethodPhone, password, c); err != nil {
 		return nil, err
 	}
+	var v checks
 	num, err := ParsePhone(phone, s.set.SMSCountries)
-	if err != nil {
-		return nil, err
+	v.add(err)
+	if again, err := ParsePhone(confirm, s.set.SMSCountries); strings.TrimSpace(confirm) != strings.TrimSpace(phone) && (err != nil || again != num) {
+		v.add(FieldError(EMismatch, "confirm_phone", "The two phone numbers do not match."))
 	}
-	if again, err := ParsePhone(confirm, s.set.SMSCountries); err != nil || again != num {
-		return nil, FieldError(EMismatch, "confirm_phone", "The two phone numbers do not match.")
+	if err := v.err(); err != nil {
+		return nil, err
 	}
 	return s.startSending(ctx, a, MethodPhone, num, c)
 }
@@ -158,12 +160,16 @@ func (s *Service) StartEmail(ctx context.Context, a *Auth, email, confirm, passw
 	if err := s.canAdd(ctx, a, MethodEmail, password, c); err != nil {
 		return nil, err
 	}
+	var v checks
 	addr, ok := ParseEmail(email)
 	if !ok {
-		return nil, FieldError(EInvalidEmail, "email", "Enter one email address, such as name@example.org.")
+		v.add(FieldError(EInvalidEmail, "email", "Enter one email address, such as name@example.org."))
 	}
-	if again, ok := ParseEmail(confirm); !ok || !strings.EqualFold(again, addr) {
-		return nil, FieldError(EMismatch, "confirm_email", "The two email addresses do not match.")
+	if again, ok := ParseEmail(confirm); !strings.EqualFold(strings.TrimSpace(confirm), strings.TrimSpace(email)) && (!ok || !strings.EqualFold(again, addr)) {
+		v.add(FieldError(EMismatch, "confirm_email", "The two email addresses do not match."))
+	}
+	if err := v.err(); err != nil {
+		return nil, err
 	}
 	return s.startSending(ctx, a, MethodEmail, addr, c)
 }

@@ -44,27 +44,25 @@ func (s *Service) SetPolicy(ctx context.Context, actor *User, centerID int64, p 
 		return nil, err
 	}
 	var changes []string
+	var v checks // every field at fault is reported at once
 	if p.AllowedMethods != nil {
-		if len(p.AllowedMethods) == 0 {
-			return nil, FieldError(EInvalid, "allowed_methods", "Allow at least one kind of verified method.")
-		}
 		var allowed []MethodType
 		for _, t := range AllMethodTypes { // keep display order, drop duplicates
 			if slices.Contains(p.AllowedMethods, t) {
 				allowed = append(allowed, t)
 			}
 		}
-		for _, t := range p.AllowedMethods {
-			if !t.Valid() {
-				return nil, FieldError(EInvalid, "allowed_methods", fmt.Sprintf("Unknown method type %q (use totp, phone, email).", t))
-			}
+		if i := slices.IndexFunc(p.AllowedMethods, func(t MethodType) bool { return !t.Valid() }); i >= 0 {
+			v.add(FieldError(EInvalid, "allowed_methods", fmt.Sprintf("Unknown method type %q (use totp, phone, email).", p.AllowedMethods[i])))
+		} else if len(allowed) == 0 {
+			v.add(FieldError(EInvalid, "allowed_methods", "Allow at least one kind of verified method."))
 		}
 		ctr.AllowedMethods = allowed
 		changes = append(changes, "allowed_methods="+joinTypes(allowed))
 	}
 	if p.GraceLogins != nil {
 		if *p.GraceLogins < 0 || *p.GraceLogins > 100 {
-			return nil, FieldError(EInvalid, "grace_logins", "Grace logins must be a number from 0 to 100.")
+			v.add(FieldError(EInvalid, "grace_logins", "Grace logins must be a number from 0 to 100."))
 		}
 		ctr.GraceLogins = *p.GraceLogins
 		changes = append(changes, fmt.Sprintf("grace_logins=%d", *p.GraceLogins))
@@ -72,10 +70,13 @@ func (s *Service) SetPolicy(ctx context.Context, actor *User, centerID int64, p 
 	if p.TimeZone != nil {
 		name := strings.TrimSpace(*p.TimeZone)
 		if _, err := ParseTimeZone(name); err != nil {
-			return nil, err
+			v.add(err)
 		}
 		ctr.TimeZone = name
 		changes = append(changes, "time_zone="+name)
+	}
+	if err := v.err(); err != nil {
+		return nil, err
 	}
 	if p.TwoStepRequired != nil {
 		if *p.TwoStepRequired && !ctr.TwoStepAvailable {
@@ -212,24 +213,31 @@ func (s *Service) CreateCenterWithAdmin(ctx context.Context, actor *User, name s
 	if actor.Role != RoleStaff {
 		return nil, nil, Errorf(EForbidden, "Only account managers create centers.")
 	}
-	if err := ValidateUsername(admin.Username); err != nil {
+	var v checks
+	name = strings.TrimSpace(name)
+	if err := checkCenterName(name); err != nil {
+		v.add(err)
+	} else if _, err := s.store.CenterByName(ctx, name); err == nil {
+		v.add(FieldError(EConflict, "name", "A center with that name exists."))
+	} else if !errors.Is(err, ErrNotFound) {
+		v.add(err)
+	}
+	admin.CenterID, admin.Role = -1, RoleAdmin // a center of its own, to be
+	_, err := checkNewUser(admin)
+	v.add(err)
+	if ValidateUsername(admin.Username) == nil {
+		if _, err := s.store.UserByUsername(ctx, admin.Username); err == nil {
+			v.add(FieldError(EConflict, "username", "That username is taken."))
+		}
+	}
+	if err := v.err(); err != nil {
 		return nil, nil, err
-	}
-	email, ok := ParseEmail(admin.Email)
-	if !ok {
-		return nil, nil, FieldError(EInvalidEmail, "email", "Enter one email address, such as name@example.org.")
-	}
-	if err := CheckPasswordRules(admin.Password, admin.Username, email); err != nil {
-		return nil, nil, err
-	}
-	if _, err := s.store.UserByUsername(ctx, admin.Username); err == nil {
-		return nil, nil, FieldError(EConflict, "username", "That username is taken.")
 	}
 	ctr, err := s.CreateCenter(ctx, actor, name, c)
 	if err != nil {
 		return nil, nil, err
 	}
-	admin.CenterID, admin.Role = ctr.ID, RoleAdmin
+	admin.CenterID = ctr.ID
 	u, err := s.CreateUser(ctx, actor, admin, c)
 	if err != nil {
 		return ctr, nil, err

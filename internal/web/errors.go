@@ -52,6 +52,15 @@ type apiError struct {
 	RetryAfterSeconds *int   `json:"retry_after_seconds,omitempty"`
 	AttemptsLeft      *int   `json:"attempts_left,omitempty"`
 	Field             string `json:"field,omitempty"`
+	// Fields lists every input at fault when there are several (the first is
+	// the error itself).
+	Fields []fieldJSON `json:"fields,omitempty"`
+}
+
+type fieldJSON struct {
+	Field   string `json:"field"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
 }
 
 // asDomainError turns err into a *twostep.Error fit to show; anything that is not
@@ -84,7 +93,13 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Retry-After", strconv.Itoa(retrySeconds(de)))
 	}
 	if wantsJSON(r) {
-		writeJSON(w, status, map[string]apiError{"error": toAPIError(de)})
+		ae := toAPIError(de)
+		if all := twostep.AllErrors(err); len(all) > 1 {
+			for _, e := range all {
+				ae.Fields = append(ae.Fields, fieldJSON{Field: e.Field, Code: e.Code, Message: e.Message})
+			}
+		}
+		writeJSON(w, status, map[string]apiError{"error": ae})
 		return
 	}
 	if status == http.StatusUnauthorized && de.Code == twostep.EUnauthenticated {

@@ -221,3 +221,36 @@ func TestOwnNotFoundPages(t *testing.T) {
 		contains(t, c.page("/account/methods/nope/add"), `href="/account"`)
 	})
 }
+
+// Issue 13, item 3: a form with several mistakes shows them all in a summary at
+// the top, linking to each field, marks every bad field and keeps what was
+// typed; the API lists them too.
+func TestFormErrorsAllAtOnce(t *testing.T) {
+	each(t, opts{}, func(t *testing.T, p *portal) {
+		p.beta(true)
+		p.user("boss", twostep.RoleAdmin)
+		staff := p.client()
+		staff.form("/login", "username", "am", "password", pw)
+		a := staff.form("/staff/centers", "name", "", "username", "bad name!", "email", "nope", "password", "short")
+		if a.status != 400 {
+			t.Fatalf("status %d", a.status)
+		}
+		contains(t, a, `class="alert error-summary"`, `href="#name"`, `href="#username"`, `href="#email"`, `href="#password"`,
+			`id="name-error"`, `id="username-error"`, `value="bad name!"`, `value="nope"`)
+		if strings.Count(string(a.raw), `aria-invalid="true"`) != 4 {
+			t.Fatalf("every bad field marked:\n%s", a.raw)
+		}
+		admin := p.client()
+		admin.form("/login", "username", "boss", "password", pw)
+		a = admin.form("/admin/policy", "grace_logins", "-4", "allowed_methods", "sms")
+		contains(t, a, `value="-4"`, `href="#grace_logins"`, `href="#allowed_methods"`)
+		if strings.Contains(string(a.raw), `id="required" name="two_step_required" value="true" checked`) {
+			t.Fatal("the box shows the saved value, not what was submitted")
+		}
+		api := admin.do("PUT", "/api/v1/admin/policy", map[string]any{"grace_logins": -4, "allowed_methods": []string{}})
+		expect(t, api, 400, "invalid_request")
+		if fields, _ := api.errField("fields").([]any); len(fields) != 2 {
+			t.Fatalf("fields: %s", api.raw)
+		}
+	})
+}

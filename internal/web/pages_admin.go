@@ -71,7 +71,9 @@ type typeChoice struct {
 
 type adminView struct {
 	Center *twostep.Center
-	Grace  int
+	Grace  string // what the grace-logins field shows: the saved count, or what was submitted
+	// Required is what the requirement box shows.
+	Required bool
 	Types  []typeChoice
 	Users  []twostep.UserState
 	Zone   string   // the center's time zone, or what was submitted
@@ -87,10 +89,11 @@ func (s *Server) adminData(r *http.Request, a *twostep.Auth) (pageData, error) {
 	if err != nil {
 		return pageData{}, err
 	}
-	v := adminView{Center: ctr, Users: users, Grace: ctr.GraceLogins, Zone: ctr.TimeZone, Zones: commonZones}
-	if v.Grace < 0 {
-		v.Grace = s.svc.Settings().GraceLogins
+	grace := ctr.GraceLogins
+	if grace < 0 {
+		grace = s.svc.Settings().GraceLogins
 	}
+	v := adminView{Center: ctr, Users: users, Grace: strconv.Itoa(grace), Required: ctr.TwoStepRequired, Zone: ctr.TimeZone, Zones: commonZones}
 	for _, t := range twostep.AllMethodTypes {
 		v.Types = append(v.Types, typeChoice{Type: t, Allowed: ctr.Allows(t)})
 	}
@@ -139,6 +142,11 @@ func (s *Server) pageAdminPolicy(w http.ResponseWriter, r *http.Request, a *twos
 		d, derr := s.adminData(r, a)
 		if derr != nil {
 			return derr
+		}
+		v := d.D.(*adminView) // show what was submitted, not what is saved
+		v.Grace, v.Required = r.PostForm.Get("grace_logins"), required
+		for i := range v.Types {
+			v.Types[i].Allowed = slices.Contains(p.AllowedMethods, v.Types[i].Type)
 		}
 		s.formError(w, r, "admin", d, err)
 		return nil

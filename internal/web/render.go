@@ -44,7 +44,8 @@ type pageData struct {
 	Title     string
 	Site      string
 	Auth      *twostep.Auth
-	Error     *twostep.Error
+	Error     *twostep.Error   // the first error, or one not tied to a field
+	Errors    []*twostep.Error // every field error, for the summary at the top of a form
 	Flash     string
 	Form      map[string]string // values to refill (never passwords or codes)
 	DevOutbox bool
@@ -55,6 +56,11 @@ type fieldError struct{ ID, Message string }
 
 var funcs = template.FuncMap{
 	"fieldErr": func(p pageData, field string) *fieldError {
+		for _, e := range p.Errors {
+			if e.Field == field {
+				return &fieldError{ID: field, Message: e.Message}
+			}
+		}
 		if p.Error != nil && p.Error.Field == field {
 			return &fieldError{ID: field, Message: p.Error.Message}
 		}
@@ -129,6 +135,11 @@ func (s *Server) formError(w http.ResponseWriter, r *http.Request, page string, 
 		d.Lang = pickLanguage(r)
 	}
 	d.Error = localError(d.Lang, de)
+	for _, e := range twostep.AllErrors(err) {
+		if e.Field != "" {
+			d.Errors = append(d.Errors, localError(d.Lang, e))
+		}
+	}
 	s.render(w, r, status, page, d)
 }
 

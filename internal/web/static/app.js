@@ -15,3 +15,12 @@
     tick();
   });
 })();
+
+// After a form error the summary at the top lists every problem; put the
+// cursor in the first field at fault (without this script the summary's links
+// lead there).
+(function () {
+  if (!document.querySelector(".error-summary")) return;
+  var bad = document.querySelector("[aria-invalid=true]");
+  if (bad) bad.focus();
+})();
