@@ -87,5 +87,5 @@ var catalogEN = catalog{
 	"admin.zone": "Time zone", "admin.zone.label": "Times on these pages and in emails are shown in", "admin.zone.save": "Save time zone",
 	"admin.zone.hint": "A time zone name such as America/Chicago. Empty means the portal's default.", "flash.zone": "The time zone was saved.",
 	"error.notfound": "Page not found",
-	"errors.title": "There is a problem",
+	"errors.title":   "There is a problem",
 }

@@ -108,5 +108,5 @@ var catalogES = catalog{
 	"admin.zone": "Zona horaria", "admin.zone.label": "Las horas de estas páginas y de los correos se muestran en", "admin.zone.save": "Guardar zona horaria",
 	"admin.zone.hint": "El nombre de una zona horaria, como America/Chicago. Vacío significa la del portal.", "flash.zone": "Se guardó la zona horaria.",
 	"error.notfound": "No se encontró la página",
-	"errors.title": "Hay un problema",
+	"errors.title":   "Hay un problema",
 }

@@ -74,10 +74,10 @@ type adminView struct {
 	Grace  string // what the grace-logins field shows: the saved count, or what was submitted
 	// Required is what the requirement box shows.
 	Required bool
-	Types  []typeChoice
-	Users  []twostep.UserState
-	Zone   string   // the center's time zone, or what was submitted
-	Zones  []string // suggestions
+	Types    []typeChoice
+	Users    []twostep.UserState
+	Zone     string   // the center's time zone, or what was submitted
+	Zones    []string // suggestions
 }
 
 // commonZones are suggested in the time zone field (any IANA name is accepted).
