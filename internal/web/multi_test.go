@@ -147,7 +147,15 @@ func TestTwoDispatchersDeliverEachCodeOnce(t *testing.T) {
 		})
 	}
 	sends.Wait()
-	a.clock.Add(61 * time.Second) // the dead instance's lease runs out
+	// Only once the live instances have sent theirs does the dead instance's
+	// lease run out: moving the clock while a send is in flight would expire
+	// that send's lease too (in real time a send never takes the 60 s lease).
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if n, _ := a.store.OutboxCounts(context.Background()); n["sent"] >= 200 {
+			break
+		}
+	}
+	a.clock.Add(61 * time.Second)
 	hook.WaitFor(201, 30*time.Second)
 	cancel()
 	wg.Wait()
