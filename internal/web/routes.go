@@ -34,9 +34,38 @@ func (s *Server) authed(need twostep.Access, h authedHandler) http.HandlerFunc {
 	}
 }
 
-// Handler returns the portal's whole HTTP handler: every route is here.
+// routeTable is the portal's ServeMux, remembering every pattern registered on
+// it, so a test can hold the JSON API's routes against docs/openapi.yaml.
+type routeTable struct {
+	*http.ServeMux
+	patterns []string
+}
+
+// HandleFunc registers h for pattern and remembers the pattern.
+func (t *routeTable) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	t.patterns = append(t.patterns, pattern)
+	t.ServeMux.HandleFunc(pattern, h)
+}
+
+// Handle registers h for pattern and remembers the pattern.
+func (t *routeTable) Handle(pattern string, h http.Handler) {
+	t.patterns = append(t.patterns, pattern)
+	t.ServeMux.Handle(pattern, h)
+}
+
+// Handler returns the portal's whole HTTP handler.
 func (s *Server) Handler() http.Handler {
-	mux := http.NewServeMux()
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, twostep.Errorf(twostep.EForbidden, "Requests from other sites are refused."))
+	}))
+	return s.withBasics(csrf.Handler(s.withOwnErrors(s.routes().ServeMux)))
+}
+
+// routes registers every route of the portal. Every /api/v1 route is described
+// in docs/openapi.yaml (a test holds the two to each other).
+func (s *Server) routes() *routeTable {
+	mux := &routeTable{ServeMux: http.NewServeMux()}
 	signIn, setup, full := twostep.AccessSignIn, twostep.AccessSetup, twostep.AccessFull
 
 	// Operations.
@@ -88,6 +117,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/staff/audit", s.authed(full, s.apiAudit))
 	mux.HandleFunc("GET /api/v1/dev/outbox", s.authed(full, s.apiDevOutbox))
 
+	// JSON API: its own description (docs/openapi.yaml).
+	mux.HandleFunc("GET /api/v1/openapi.yaml", apiOpenAPI())
+
 	// Pages.
 	mux.HandleFunc("GET /{$}", s.pageHome)
 	mux.HandleFunc("GET /lang", s.pageLanguage)
@@ -129,12 +161,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /admin/users/{username}/reset", s.authed(full, s.pageAdminReset))
 	mux.HandleFunc("GET /admin/audit", s.authed(full, s.pageAudit))
 	mux.HandleFunc("GET /admin/audit.csv", s.authed(full, s.pageAuditCSV))
-
-	csrf := http.NewCrossOriginProtection()
-	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.fail(w, r, twostep.Errorf(twostep.EForbidden, "Requests from other sites are refused."))
-	}))
-	return s.withBasics(csrf.Handler(s.withOwnErrors(mux)))
+	return mux
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {

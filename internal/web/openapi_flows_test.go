@@ -1,0 +1,328 @@
+package web_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"github.com/providerportal/portal/docs"
+	"github.com/providerportal/portal/internal/twostep"
+)
+
+func readAll(t *testing.T, resp *http.Response) []byte {
+	t.Helper()
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+// contract sends API calls through a real client and holds each request and
+// answer to docs/openapi.yaml: the operation exists, the request is one the
+// document allows, and the answer's status, headers, content type and body are
+// documented for that operation.
+type contract struct {
+	t      *testing.T
+	p      *portal
+	doc    *openapi3.T
+	router routers.Router
+	seen   map[string]bool
+}
+
+// newContract loads the document the portal itself serves (checking it is
+// docs/openapi.yaml) and validates that very answer against it.
+func newContract(t *testing.T, p *portal) *contract {
+	resp, err := p.client().http.Get(p.srv.URL + "/api/v1/openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := readAll(t, resp)
+	if string(raw) != docs.OpenAPI() {
+		t.Fatalf("the portal serves a document other than %s", docPath)
+	}
+	doc := loadOpenAPI(t, raw)
+	router, err := legacy.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := &contract{t: t, p: p, doc: doc, router: router, seen: map[string]bool{}}
+	k.call(p.client(), "GET", "/api/v1/openapi.yaml", nil)
+	return k
+}
+
+// call sends a request the document allows and checks the answer.
+func (k *contract) call(c *client, method, path string, body any, hdr ...string) answer {
+	k.t.Helper()
+	return k.send(c, true, method, path, body, hdr...)
+}
+
+// bad sends a request the document does not allow (a malformed body, say) and
+// checks the answer.
+func (k *contract) bad(c *client, method, path string, body any, hdr ...string) answer {
+	k.t.Helper()
+	return k.send(c, false, method, path, body, hdr...)
+}
+
+func (k *contract) send(c *client, checkRequest bool, method, path string, body any, hdr ...string) answer {
+	t := k.t
+	t.Helper()
+	var raw []byte
+	switch b := body.(type) {
+	case nil:
+	case string:
+		raw = []byte(b)
+	default:
+		raw, _ = json.Marshal(b)
+	}
+	build := func() *http.Request {
+		var rd io.Reader
+		if body != nil {
+			rd = bytes.NewReader(raw)
+		}
+		req, err := http.NewRequest(method, k.p.srv.URL+path, rd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		u, _ := url.Parse(k.p.srv.URL)
+		for _, ck := range c.http.Jar.Cookies(u) {
+			req.AddCookie(ck)
+		}
+		return req
+	}
+	req := build()
+	route, params, err := k.router.FindRoute(req)
+	if err != nil {
+		t.Fatalf("%s %s: not in %s: %v", method, path, docPath, err)
+	}
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
+	if checkRequest {
+		if err := openapi3filter.ValidateRequest(t.Context(), in); err != nil {
+			t.Fatalf("%s %s: the test's request does not match %s: %v", method, path, docPath, err)
+		}
+	}
+	sent := build()
+	sent.Header.Del("Cookie") // the client's jar adds them, and takes the answer's
+	resp, err := c.http.Do(sent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := answer{status: resp.StatusCode, header: resp.Header, raw: readAll(t, resp)}
+	json.Unmarshal(a.raw, &a.body)
+	json.Unmarshal(a.raw, &a.list)
+	k.seen[operationKey(method, route.Path)+" "+strconv.Itoa(a.status)] = true
+
+	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: a.status, Header: a.header,
+		Options: &openapi3filter.Options{IncludeResponseStatus: true}}
+	out.SetBodyBytes(a.raw)
+	if err := openapi3filter.ValidateResponse(t.Context(), out); err != nil {
+		t.Errorf("%s %s answered %d %s, which %s does not describe: %v", method, path, a.status, a.raw, docPath, err)
+		return a
+	}
+	doc := route.Operation.Responses.Status(a.status)
+	if len(doc.Value.Content) == 0 && len(a.raw) != 0 && method != "HEAD" {
+		t.Errorf("%s %s answered %d with a body (%s) where %s documents none", method, path, a.status, a.raw, docPath)
+	}
+	if a.status >= 400 {
+		secs, _ := a.errField("retry_after_seconds").(float64)
+		if got := a.header.Get("Retry-After"); got != "" && got != strconv.Itoa(int(secs)) {
+			t.Errorf("%s %s: Retry-After %q but retry_after_seconds %v", method, path, got, secs)
+		}
+	}
+	return a
+}
+
+// report logs which operations and answers the flows reached.
+func (k *contract) report() {
+	var keys []string
+	for key := range k.seen {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	k.t.Logf("answers checked against %s (%d): %s", docPath, len(keys), strings.Join(keys, "; "))
+}
+
+// Sign-in with a second step, My Account and the error answers, on both
+// databases, every answer checked against docs/openapi.yaml.
+func TestOpenAPIAnswersSignInAndAccount(t *testing.T) {
+	limits := func(s *twostep.Settings) { s.LoginAccountLimit, s.LockoutFailures = 3, 3 }
+	each(t, opts{set: limits}, func(t *testing.T, p *portal) {
+		k := newContract(t, p)
+		defer k.report()
+		p.beta(true)
+		p.user("jdoe", twostep.RoleProvider)
+		c := p.client()
+		if a := k.call(c, "POST", "/api/v1/login", map[string]string{"username": "jdoe", "password": pw}); a.body["state"] != "signed_in" {
+			t.Fatalf("login: %s", a.raw)
+		}
+		k.call(c, "GET", "/api/v1/session", nil)
+		k.call(c, "POST", "/api/v1/account/two-step/on", nil)
+		setup := k.call(c, "POST", "/api/v1/account/methods/totp", map[string]string{})
+		secret, _ := setup.body["secret"].(string)
+		expect(t, k.call(c, "POST", "/api/v1/account/methods/totp/verify", map[string]string{"code": "000000"}), 401, "invalid_code")
+		if a := k.call(c, "POST", "/api/v1/account/methods/totp/verify", map[string]string{"code": twostep.TOTPCode(secret, p.clock.Now())}); a.status != 201 {
+			t.Fatalf("totp verify: %d %s", a.status, a.raw)
+		}
+		expect(t, k.call(c, "POST", "/api/v1/account/methods/totp", nil), 409, "method_exists")
+		expect(t, k.call(c, "POST", "/api/v1/account/methods/email", map[string]string{"email": "j@example.org", "confirm_email": "k@example.org"}), 400, "mismatch")
+		if a := k.call(c, "POST", "/api/v1/account/methods/email", map[string]string{"email": "j@example.org", "confirm_email": "j@example.org"}); a.status != 202 {
+			t.Fatalf("email start: %d %s", a.status, a.raw)
+		}
+		expect(t, k.call(c, "POST", "/api/v1/account/methods/email/resend", nil), 429, "resend_too_soon")
+		if a := k.call(c, "POST", "/api/v1/account/methods/email/verify", map[string]string{"code": p.lastCode("j@example.org")}); a.status != 201 {
+			t.Fatalf("email verify: %d %s", a.status, a.raw)
+		}
+		expect(t, k.call(c, "POST", "/api/v1/account/methods/phone/verify", map[string]string{"code": "123456"}), 409, "no_pending_setup")
+		if a := k.call(c, "POST", "/api/v1/account/recovery-codes", map[string]string{"password": pw}); len(a.body["codes"].([]any)) != 10 {
+			t.Fatalf("recovery codes: %s", a.raw)
+		}
+		k.call(c, "GET", "/api/v1/account", nil)
+
+		// A second sign-in: two_step, choose, send, verify.
+		d := p.client()
+		a := k.call(d, "POST", "/api/v1/login", map[string]string{"username": "jdoe", "password": pw})
+		if a.body["state"] != "two_step" || a.body["selected"] != nil || len(a.body["methods"].([]any)) != 2 {
+			t.Fatalf("login: %s", a.raw)
+		}
+		expect(t, k.call(d, "GET", "/api/v1/account", nil), 403, "two_step_pending")
+		expect(t, k.call(d, "POST", "/api/v1/account/password", map[string]string{"current_password": pw, "new_password": "another long passphrase"}), 403, "two_step_pending")
+		k.call(d, "GET", "/api/v1/session", nil)
+		expect(t, k.call(d, "POST", "/api/v1/login/send-code", map[string]string{"method": "totp"}), 400, "method_does_not_send")
+		expect(t, k.call(d, "POST", "/api/v1/login/send-code", map[string]string{"method": "phone"}), 404, "no_such_method")
+		k.call(d, "POST", "/api/v1/login/send-code", map[string]string{"method": "email"})
+		expect(t, k.call(d, "POST", "/api/v1/login/send-code", map[string]string{"method": "email"}), 429, "resend_too_soon")
+		if a := k.call(d, "POST", "/api/v1/login/verify", map[string]string{"method": "email", "code": "000000"}); a.errField("attempts_left") == nil {
+			t.Fatalf("wrong code: %s", a.raw)
+		}
+		p.clock.Add(30 * time.Second)
+		if a := k.call(d, "POST", "/api/v1/login/verify", map[string]string{"method": "totp", "code": twostep.TOTPCode(secret, p.clock.Now())}); a.body["state"] != "signed_in" {
+			t.Fatalf("verify: %s", a.raw)
+		}
+		expect(t, k.call(d, "POST", "/api/v1/login/verify", map[string]string{"method": "totp", "code": "123456"}), 409, "conflict")
+		expect(t, k.call(d, "POST", "/api/v1/login/dismiss-notice", nil), 409, "conflict")
+		k.call(d, "GET", "/api/v1/account/sessions", nil)
+		expect(t, k.call(d, "POST", "/api/v1/account/password", map[string]string{"current_password": "not my password", "new_password": "another long passphrase"}), 401, "invalid_credentials")
+		expect(t, k.call(d, "POST", "/api/v1/account/password", map[string]string{"current_password": pw, "new_password": "password1234"}), 400, "weak_password")
+		expect(t, k.call(d, "DELETE", "/api/v1/account/methods/email", map[string]string{"password": "not my password"}), 401, "invalid_credentials")
+		k.call(d, "DELETE", "/api/v1/account/methods/email", map[string]string{"password": pw})
+		expect(t, k.call(d, "DELETE", "/api/v1/account/methods/email", map[string]string{"password": pw}), 404, "no_such_method")
+		k.call(d, "POST", "/api/v1/account/sessions/revoke-others", nil)
+		k.call(d, "POST", "/api/v1/account/password", map[string]string{"current_password": pw, "new_password": "another long passphrase"})
+		expect(t, k.call(d, "POST", "/api/v1/logout", nil, "Sec-Fetch-Site", "cross-site"), 403, "forbidden")
+		k.call(d, "POST", "/api/v1/logout", nil)
+		expect(t, k.call(d, "GET", "/api/v1/session", nil), 401, "unauthenticated")
+
+		// Wrong codes lock the second step (423), with the wait.
+		e := p.client()
+		k.call(e, "POST", "/api/v1/login", map[string]string{"username": "jdoe", "password": "another long passphrase"})
+		for range 2 {
+			expect(t, k.call(e, "POST", "/api/v1/login/verify", map[string]string{"method": "totp", "code": "000000"}), 401, "invalid_code")
+		}
+		expect(t, k.call(e, "POST", "/api/v1/login/verify", map[string]string{"method": "totp", "code": "000000"}), 423, "locked")
+
+		// Bad input, wrong passwords and the sign-in limit (429 with the wait).
+		expect(t, k.bad(e, "POST", "/api/v1/login", `{"username":"jdoe","password":"x","admin":true}`), 400, "invalid_request")
+		expect(t, k.bad(e, "POST", "/api/v1/login", `{"username":"`+strings.Repeat("a", 70<<10)+`"}`), 413, "invalid_request")
+		for range 3 {
+			expect(t, k.call(e, "POST", "/api/v1/login", map[string]string{"username": "jdoe", "password": "wrong password"}), 401, "invalid_credentials")
+		}
+		a = k.call(e, "POST", "/api/v1/login", map[string]string{"username": "jdoe", "password": "wrong password"})
+		expect(t, a, 429, "too_many_attempts")
+		if a.header.Get("Retry-After") == "" {
+			t.Fatalf("429 without Retry-After: %v", a.header)
+		}
+	})
+}
+
+// Grace sign-ins, forced setup, the admin's and the account manager's calls.
+func TestOpenAPIAnswersPolicyAdminAndStaff(t *testing.T) {
+	each(t, opts{}, func(t *testing.T, p *portal) {
+		k := newContract(t, p)
+		defer k.report()
+		p.user("boss", twostep.RoleAdmin)
+		p.user("nurse", twostep.RoleProvider)
+		admin := p.client()
+		k.call(admin, "POST", "/api/v1/login", map[string]string{"username": "boss", "password": pw})
+		expect(t, k.call(admin, "PUT", "/api/v1/admin/policy", map[string]any{"two_step_required": true}), 409, "two_step_not_available")
+		expect(t, k.call(admin, "POST", "/api/v1/account/two-step/on", nil), 404, "two_step_not_available")
+		p.beta(true)
+		k.call(admin, "PUT", "/api/v1/admin/policy", map[string]any{"two_step_required": true, "grace_logins": 1, "allowed_methods": []string{"totp", "phone"}})
+		k.call(admin, "GET", "/api/v1/admin/users", nil)
+		if a := k.call(admin, "GET", "/api/v1/admin/users", nil, "Accept", "text/csv"); !strings.HasPrefix(string(a.raw), "username,") {
+			t.Fatalf("csv: %s", a.raw)
+		}
+		newUser := map[string]string{"username": "clerk", "email": "clerk@example.org", "password": pw, "role": "provider"}
+		k.call(admin, "POST", "/api/v1/admin/users", newUser)
+		expect(t, k.call(admin, "POST", "/api/v1/admin/users", newUser), 409, "conflict")
+		expect(t, k.call(admin, "POST", "/api/v1/admin/users", map[string]string{"username": "x", "email": "nope", "password": pw, "role": "provider"}), 400, "invalid_email")
+		k.call(admin, "POST", "/api/v1/admin/users/clerk/reset-two-step", nil)
+		expect(t, k.call(admin, "POST", "/api/v1/admin/users/nobody/reset-two-step", nil), 404, "not_found")
+		k.call(admin, "GET", "/api/v1/admin/audit?limit=5", nil)
+		expect(t, k.call(admin, "GET", "/api/v1/staff/centers", nil), 403, "forbidden")
+
+		// Under the requirement: one grace sign-in, then setup is forced.
+		n := p.client()
+		if a := k.call(n, "POST", "/api/v1/login", map[string]string{"username": "nurse", "password": pw}); a.body["state"] != "setup_suggested" || a.body["grace_logins_left"] != 0.0 {
+			t.Fatalf("grace: %s", a.raw)
+		}
+		k.call(n, "GET", "/api/v1/session", nil)
+		expect(t, k.call(n, "GET", "/api/v1/admin/users", nil), 403, "forbidden")
+		k.call(n, "POST", "/api/v1/login/dismiss-notice", nil)
+		if a := k.call(n, "POST", "/api/v1/login", map[string]string{"username": "nurse", "password": pw}); a.body["state"] != "setup_required" {
+			t.Fatalf("forced: %s", a.raw)
+		}
+		k.call(n, "GET", "/api/v1/account", nil)
+		expect(t, k.call(n, "GET", "/api/v1/account/sessions", nil), 403, "two_step_setup_required")
+		expect(t, k.call(n, "POST", "/api/v1/account/recovery-codes", map[string]string{"password": pw}), 403, "two_step_setup_required")
+		expect(t, k.call(n, "POST", "/api/v1/account/methods/email", map[string]string{"email": "n@example.org", "confirm_email": "n@example.org"}), 403, "method_not_allowed")
+		expect(t, k.call(n, "POST", "/api/v1/account/methods/phone", map[string]string{"phone": "+44 20 7946 0958", "confirm_phone": "+44 20 7946 0958"}), 400, "invalid_phone")
+		k.call(n, "POST", "/api/v1/account/methods/phone", map[string]string{"phone": "(201) 555-0123", "confirm_phone": "2015550123"})
+		expect(t, k.call(n, "POST", "/api/v1/account/methods/phone/resend", nil), 429, "resend_too_soon")
+		if a := k.call(n, "POST", "/api/v1/account/methods/phone/verify", map[string]string{"code": p.lastCode("+12015550123")}); a.status != 201 {
+			t.Fatalf("phone verify: %d %s", a.status, a.raw)
+		}
+		if a := k.call(n, "GET", "/api/v1/session", nil); a.body["state"] != "signed_in" {
+			t.Fatalf("after setup: %s", a.raw)
+		}
+		expect(t, k.call(n, "DELETE", "/api/v1/account/methods/phone", map[string]string{"password": pw}), 409, "last_method_required")
+		expect(t, k.call(n, "POST", "/api/v1/account/two-step/off", map[string]string{"password": pw}), 409, "required_by_center")
+
+		// The account manager (2SV required for staff: the first sign-in is a grace one).
+		s := p.client()
+		if a := k.call(s, "POST", "/api/v1/login", map[string]string{"username": "am", "password": pw}); a.body["state"] != "setup_suggested" {
+			t.Fatalf("staff login: %s", a.raw)
+		}
+		k.call(s, "GET", "/api/v1/account", nil)
+		ctr := k.call(s, "POST", "/api/v1/staff/centers", map[string]string{"name": "Birch Center"})
+		id := strconv.Itoa(int(ctr.body["id"].(float64)))
+		expect(t, k.call(s, "POST", "/api/v1/staff/centers", map[string]string{"name": "Birch Center"}), 409, "conflict")
+		k.call(s, "GET", "/api/v1/staff/centers", nil)
+		k.call(s, "PUT", "/api/v1/staff/centers/"+id, map[string]any{"two_step_available": true, "grace_logins": 2})
+		expect(t, k.call(s, "PUT", "/api/v1/staff/centers/999", map[string]any{"two_step_available": true}), 404, "not_found")
+		k.call(s, "POST", "/api/v1/staff/centers/"+id+"/users", map[string]string{"username": "birch", "email": "b@example.org", "password": pw, "role": "admin"})
+		expect(t, k.call(s, "POST", "/api/v1/staff/centers/"+id+"/users", map[string]string{"username": "birch2", "email": "b@example.org", "password": "password1234", "role": "admin"}), 400, "weak_password")
+		k.call(s, "GET", "/api/v1/staff/audit?center="+id, nil)
+		k.call(s, "GET", "/api/v1/dev/outbox", nil)
+		expect(t, k.call(admin, "GET", "/api/v1/dev/outbox", nil), 403, "forbidden")
+	})
+}
