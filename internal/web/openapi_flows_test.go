@@ -70,6 +70,12 @@ func TestOpenAPIAnswersSignInAndAccount(t *testing.T) {
 		expect(t, k.call(d, "POST", "/api/v1/login/verify", map[string]string{"method": "totp", "code": "123456"}), 409, "conflict")
 		expect(t, k.call(d, "POST", "/api/v1/login/dismiss-notice", nil), 409, "conflict")
 		k.call(d, "GET", "/api/v1/account/sessions", nil)
+		// Password re-checks count against the sign-in limit (3 here).
+		for range 3 {
+			expect(t, k.call(d, "POST", "/api/v1/account/recovery-codes", map[string]string{"password": "not my password"}), 401, "invalid_credentials")
+		}
+		expect(t, k.call(d, "POST", "/api/v1/account/recovery-codes", map[string]string{"password": pw}), 429, "too_many_attempts")
+		p.clock.Add(16 * time.Minute) // the sign-in window passes
 		expect(t, k.call(d, "POST", "/api/v1/account/password", map[string]string{"current_password": "not my password", "new_password": "another long passphrase"}), 401, "invalid_credentials")
 		expect(t, k.call(d, "POST", "/api/v1/account/password", map[string]string{"current_password": pw, "new_password": "password1234"}), 400, "weak_password")
 		expect(t, k.call(d, "DELETE", "/api/v1/account/methods/email", map[string]string{"password": "not my password"}), 401, "invalid_credentials")
