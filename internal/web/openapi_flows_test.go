@@ -133,6 +133,13 @@ func TestOpenAPIAnswersPolicyAdminAndStaff(t *testing.T) {
 		k.call(admin, "POST", "/api/v1/admin/users/clerk/reset-two-step", nil)
 		expect(t, k.call(admin, "POST", "/api/v1/admin/users/nobody/reset-two-step", nil), 404, "not_found")
 		k.call(admin, "GET", "/api/v1/admin/audit?limit=5", nil)
+		if a := k.call(admin, "GET", "/api/v1/admin/audit?kind=account&person=clerk", nil); len(a.list) == 0 {
+			t.Fatalf("audit filtered: %s", a.raw)
+		}
+		expect(t, k.bad(admin, "GET", "/api/v1/admin/audit?kind=gossip", nil), 400, "invalid_request")
+		if a := k.call(admin, "PUT", "/api/v1/admin/policy", map[string]any{"time_zone": "America/Chicago"}); a.body["time_zone"] != "America/Chicago" {
+			t.Fatalf("time zone: %s", a.raw)
+		}
 		expect(t, k.call(admin, "GET", "/api/v1/staff/centers", nil), 403, "forbidden")
 
 		// Under the requirement: one grace sign-in, then setup is forced.
