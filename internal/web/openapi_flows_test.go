@@ -137,6 +137,9 @@ func TestOpenAPIAnswersPolicyAdminAndStaff(t *testing.T) {
 			t.Fatalf("audit filtered: %s", a.raw)
 		}
 		expect(t, k.bad(admin, "GET", "/api/v1/admin/audit?kind=gossip", nil), 400, "invalid_request")
+		if a := k.bad(admin, "PUT", "/api/v1/admin/policy", map[string]any{"grace_logins": -4, "allowed_methods": []string{}}); len(a.errField("fields").([]any)) != 2 {
+			t.Fatalf("every field at fault: %s", a.raw)
+		}
 		if a := k.call(admin, "PUT", "/api/v1/admin/policy", map[string]any{"time_zone": "America/Chicago"}); a.body["time_zone"] != "America/Chicago" {
 			t.Fatalf("time zone: %s", a.raw)
 		}
