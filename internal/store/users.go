@@ -95,6 +95,27 @@ func (s *Store) updateUser(ctx context.Context, q string, args ...any) error {
 	return nil
 }
 
+// PasswordStill reports whether the user's password hash is still hash, and on
+// PostgreSQL holds a share lock on the user's row until the transaction ends:
+// a password change (which updates the row) waits for a sign-in that checked the
+// old password to finish creating its session, then ends it; a sign-in that
+// comes after the change sees the new hash and creates nothing.
+func (s *Store) PasswordStill(ctx context.Context, userID int64, hash string) (bool, error) {
+	lock := ""
+	if s.kind == "postgres" {
+		lock = " FOR SHARE"
+	}
+	var one int
+	err := s.rowOn(ctx, s.w, "SELECT 1 FROM users WHERE id = ? AND password_hash = ?"+lock, userID, hash).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("check password hash: %w", err)
+	}
+	return true, nil
+}
+
 // SetPasswordHash replaces the user's password hash.
 func (s *Store) SetPasswordHash(ctx context.Context, userID int64, hash string) error {
 	return s.updateUser(ctx, "UPDATE users SET password_hash = ? WHERE id = ?", hash, userID)

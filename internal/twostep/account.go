@@ -77,16 +77,21 @@ func (s *Service) ChangePassword(ctx context.Context, a *Auth, current, next str
 	if err != nil {
 		return err
 	}
-	if err := s.store.SetPasswordHash(ctx, a.User.ID, hash); err != nil {
+	// The new hash, this session's new id and the end of every other session
+	// are one transaction (B15).
+	err = s.atomically(ctx, func(tx *Service) error {
+		if err := tx.store.SetPasswordHash(ctx, a.User.ID, hash); err != nil {
+			return err
+		}
+		if err := tx.rotate(ctx, a, a.Session.State, c); err != nil {
+			return err
+		}
+		return tx.store.DeleteUserSessions(ctx, a.User.ID, a.Session.IDHash)
+	})
+	if err != nil {
 		return err
 	}
 	a.User.PasswordHash = hash
-	if err := s.rotate(ctx, a, a.Session.State, c); err != nil {
-		return err
-	}
-	if err := s.store.DeleteUserSessions(ctx, a.User.ID, a.Session.IDHash); err != nil {
-		return err
-	}
 	s.audit(ctx, a.centerID(), a.User.Username, "password_changed", a.User.Username, c, "")
 	s.notify(ctx, a.User, c, "your password was changed", "The password of your account was changed.")
 	return nil

@@ -40,6 +40,9 @@ func ValidateUsername(u string) error {
 // ParseEmail checks a single bare address (no display name) and lower-cases its domain.
 func ParseEmail(in string) (string, bool) {
 	in = strings.TrimSpace(in)
+	if !isCleanText(in) {
+		return "", false
+	}
 	a, err := mail.ParseAddress(in)
 	if err != nil || a.Name != "" || a.Address != in || len(in) > 254 {
 		return "", false
@@ -105,7 +108,7 @@ func (s *Service) CreateUser(ctx context.Context, actor *User, nu NewUser, c Cli
 }
 
 func checkCenterName(name string) error {
-	if name == "" || len([]rune(name)) > 100 {
+	if name == "" || len([]rune(name)) > 100 || !isCleanText(name) {
 		return FieldError(EInvalid, "name", "A center name has 1 to 100 characters.")
 	}
 	return nil
@@ -152,6 +155,9 @@ func (s *Service) Center(ctx context.Context, actor *User, id int64) (*Center, e
 
 // CenterByName finds a center by name (for the CLI). Errors: not_found.
 func (s *Service) CenterByName(ctx context.Context, name string) (*Center, error) {
+	if !isCleanText(name) {
+		return nil, Errorf(ENotFound, "No center named %q.", name)
+	}
 	c, err := s.store.CenterByName(ctx, name)
 	if errors.Is(err, ErrNotFound) {
 		return nil, Errorf(ENotFound, "No center named %q.", name)
@@ -179,6 +185,9 @@ func (s *Service) SetTwoStepAvailable(ctx context.Context, actor *User, centerID
 
 // UserByUsername finds a user (for the CLI). Errors: not_found.
 func (s *Service) UserByUsername(ctx context.Context, username string) (*User, error) {
+	if !isCleanText(username) {
+		return nil, Errorf(ENotFound, "No user named %q.", username)
+	}
 	u, err := s.store.UserByUsername(ctx, username)
 	if errors.Is(err, ErrNotFound) {
 		return nil, Errorf(ENotFound, "No user named %q.", username)

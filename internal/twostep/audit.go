@@ -81,7 +81,7 @@ func (s *Service) AuditLog(ctx context.Context, actor *User, q AuditQuery) ([]Au
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}
-	if len(f.Person) > 254 {
+	if len(f.Person) > 254 || !isCleanText(f.Person) {
 		return []AuditEvent{}, nil
 	}
 	return s.store.ListAudit(ctx, f)

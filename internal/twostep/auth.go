@@ -119,7 +119,7 @@ func (s *Service) startSession(ctx context.Context, u *User, state SessionState,
 	token, hash := newToken()
 	now := s.clock.Now()
 	ss := &Session{IDHash: hash, UserID: u.ID, State: state, Selected: selected, CreatedAt: now, LastSeenAt: now, AuthAt: now,
-		IP: c.IP, UserAgent: truncate(c.UserAgent, 256), AMR: AMRPassword}
+		IP: cleanText(c.IP, 64), UserAgent: cleanText(c.UserAgent, 256), AMR: AMRPassword}
 	if err := s.store.CreateSession(ctx, ss); err != nil {
 		return nil, err
 	}

@@ -29,7 +29,7 @@ type LoginResult struct {
 // unknown users) and starts a session in the state the rules call for (R4, R11, R14).
 // oldToken, if any, is ended. Errors: invalid_request, invalid_credentials, too_many_attempts.
 func (s *Service) Login(ctx context.Context, username, password, oldToken string, c Client) (*LoginResult, error) {
-	if username == "" || password == "" || len(username) > 254 || len([]rune(password)) > MaxPasswordLen {
+	if username == "" || password == "" || len(username) > 254 || len([]rune(password)) > MaxPasswordLen || !isCleanText(username) {
 		return nil, Errorf(EInvalid, "Enter your username and password (at most %d characters).", MaxPasswordLen)
 	}
 	if err := s.countPasswordAttempt(ctx, username, c); err != nil {
@@ -53,7 +53,7 @@ func (s *Service) Login(ctx context.Context, username, password, oldToken string
 		if u != nil {
 			centerID, actor = u.CenterID, u.Username
 		}
-		s.audit(ctx, centerID, truncate(actor, 64), "login_failed", truncate(actor, 64), c, "")
+		s.audit(ctx, centerID, actor, "login_failed", actor, c, "")
 		return nil, Errorf(EInvalidCredentials, "The username or password is not right.")
 	}
 	// A right password clears the account's count and gives back the address's
@@ -62,6 +62,13 @@ func (s *Service) Login(ctx context.Context, username, password, oldToken string
 	err = s.atomically(ctx, func(tx *Service) error {
 		if err := tx.passwordAccepted(ctx, username, c); err != nil {
 			return err
+		}
+		// A password changed while this one was being checked does not let
+		// a session in (the change ends every session, this one included).
+		if still, err := tx.store.PasswordStill(ctx, u.ID, u.PasswordHash); err != nil {
+			return err
+		} else if !still {
+			return Errorf(EInvalidCredentials, "The username or password is not right.")
 		}
 		if oldToken != "" {
 			if err := tx.store.DeleteSession(ctx, hashToken(oldToken)); err != nil {

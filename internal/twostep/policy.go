@@ -143,6 +143,9 @@ func (s *Service) CenterUsers(ctx context.Context, actor *User, centerID int64) 
 // centerUser finds a user the actor administers; other centers' users are not
 // found (never a hint that they exist).
 func (s *Service) centerUser(ctx context.Context, actor *User, username string) (*User, error) {
+	if !isCleanText(username) || len(username) > 254 {
+		return nil, Errorf(ENotFound, "No such user.")
+	}
 	u, err := s.store.UserByUsername(ctx, username)
 	if errors.Is(err, ErrNotFound) || (err == nil && actor.Role != RoleStaff && u.CenterID != actor.CenterID) {
 		return nil, Errorf(ENotFound, "No such user.")

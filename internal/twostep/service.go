@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Settings are the rule numbers of PRODUCT.md, all configurable.
@@ -89,7 +92,8 @@ func (s *Service) Now() time.Time { return s.clock.Now() }
 // audit appends an event; a failure is logged, never shown, and never blocks the
 // user's action (the action itself already happened).
 func (s *Service) audit(ctx context.Context, centerID int64, actor, action, target string, c Client, detail string) {
-	e := &AuditEvent{At: s.clock.Now(), CenterID: centerID, Actor: actor, Action: action, Target: target, IP: c.IP, UserAgent: truncate(c.UserAgent, 256), Detail: detail}
+	e := &AuditEvent{At: s.clock.Now(), CenterID: centerID, Actor: cleanText(actor, 64), Action: action, Target: cleanText(target, 128),
+		IP: cleanText(c.IP, 64), UserAgent: cleanText(c.UserAgent, 256), Detail: cleanText(detail, 256)}
 	if err := s.store.AddAudit(ctx, e); err != nil {
 		s.log.ErrorContext(ctx, "audit event lost", "action", action, "err", err)
 	}
@@ -102,7 +106,7 @@ func (s *Service) notify(ctx context.Context, u *User, c Client, subject, what s
 	}
 	now := s.clock.Now()
 	body := fmt.Sprintf("Hello %s,\n\n%s\n\nWhen: %s\nFrom address: %s\nBrowser: %s\n\nIf this was not you, sign in and change your password, or contact your center's administrator.\n\n— %s",
-		u.Username, what, now.In(s.userLocation(ctx, u)).Format("2 Jan 2006 15:04 MST"), orUnknown(c.IP), orUnknown(truncate(c.UserAgent, 120)), s.set.SiteName)
+		u.Username, what, now.In(s.userLocation(ctx, u)).Format("2 Jan 2006 15:04 MST"), orUnknown(cleanText(c.IP, 64)), orUnknown(DescribeBrowser(c.UserAgent)), s.set.SiteName)
 	m := &OutboxMessage{Channel: "email", To: u.Email, Subject: s.set.SiteName + ": " + subject, Body: body, HTML: textToHTML(body),
 		UserID: u.ID, CreatedAt: now, GiveUpAt: now.Add(s.set.NoticeGiveUp), EraseAt: now.Add(s.set.NoticeGiveUp)}
 	if err := s.store.Enqueue(ctx, m); err != nil {
@@ -117,10 +121,29 @@ func orUnknown(s string) string {
 	return s
 }
 
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) > n {
+// cleanText makes request-derived text safe to store and show: valid UTF-8
+// (bad bytes become U+FFFD, which PostgreSQL would refuse otherwise), no control
+// characters (NUL, newlines, escapes), at most n characters.
+func cleanText(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+	if r := []rune(s); len(r) > n {
 		return string(r[:n])
 	}
 	return s
+}
+
+// isCleanText reports whether s is valid UTF-8 without control characters:
+// text people type as a name never has them, so anything else is refused or
+// simply not found.
+func isCleanText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	return !strings.ContainsFunc(s, unicode.IsControl)
 }

@@ -42,6 +42,10 @@ type UserStore interface {
 	ListUsers(ctx context.Context, centerID int64) ([]User, error)
 	CountUsers(ctx context.Context) (int, error)
 	SetPasswordHash(ctx context.Context, userID int64, hash string) error
+	// PasswordStill reports whether the user's password hash is still hash;
+	// inside Atomically it also keeps a concurrent password change waiting
+	// until the transaction ends.
+	PasswordStill(ctx context.Context, userID int64, hash string) (bool, error)
 	SetTwoStepOn(ctx context.Context, userID int64, on bool) error
 	// TurnTwoStepOff sets two_step_on false and deletes every method and recovery code.
 	TurnTwoStepOff(ctx context.Context, userID int64) error

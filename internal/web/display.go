@@ -2,7 +2,6 @@ package web
 
 import (
 	"html/template"
-	"strings"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -18,26 +17,6 @@ func displayPhone(e164 string) string {
 		return phonenumbers.Format(num, phonenumbers.NATIONAL)
 	}
 	return phonenumbers.Format(num, phonenumbers.INTERNATIONAL)
-}
-
-// browserParts reads the browser and system from a user agent ("Chrome", "Linux").
-func browserParts(ua string) (browser, system string) {
-	for _, b := range []struct{ token, name string }{
-		{"Edg/", "Edge"}, {"OPR/", "Opera"}, {"Firefox/", "Firefox"}, {"Chrome/", "Chrome"}, {"Safari/", "Safari"}, {"curl/", "curl"}, {"Go-http-client", "Go"},
-	} {
-		if strings.Contains(ua, b.token) {
-			browser = b.name
-			break
-		}
-	}
-	for _, o := range []struct{ token, name string }{
-		{"iPhone", "iPhone"}, {"iPad", "iPad"}, {"Android", "Android"}, {"Windows", "Windows"}, {"Mac OS X", "macOS"}, {"CrOS", "ChromeOS"}, {"Linux", "Linux"},
-	} {
-		if strings.Contains(ua, o.token) {
-			return browser, o.name
-		}
-	}
-	return browser, ""
 }
 
 // icons are inline SVGs, so they show on any device without an emoji font.

@@ -111,7 +111,7 @@ func (p pageData) When(t time.Time) string {
 
 // Browser summarises a user agent.
 func (p pageData) Browser(ua string) string {
-	b, os := browserParts(ua)
+	b, os := twostep.BrowserParts(ua)
 	if b == "" {
 		b = p.T("unknown.browser")
 	}
