@@ -173,6 +173,10 @@ func (s *Service) ResetTwoStep(ctx context.Context, actor *User, username string
 	if err != nil {
 		return err
 	}
+	if actor.ID != 0 && actor.ID == u.ID {
+		// One's own 2SV goes off through My Account, under its rules (R6, B7).
+		return Errorf(EConflict, "To change your own 2-Step Verification, use My Account.")
+	}
 	ctr := s.staffCenter() // an account manager's 2SV is reset by another, or from the command line
 	if u.CenterID != 0 {
 		if ctr, err = s.store.CenterByID(ctx, u.CenterID); err != nil {
@@ -197,14 +201,23 @@ func (s *Service) ResetTwoStep(ctx context.Context, actor *User, username string
 	return nil
 }
 
-// ResetTwoStepConfirmed is ResetTwoStep from the pages, after the admin's own
-// password (B7). Errors: invalid_credentials, and as ResetTwoStep.
-func (s *Service) ResetTwoStepConfirmed(ctx context.Context, a *Auth, username, password string, c Client) error {
+// ResetTwoStepConfirmed is ResetTwoStep for a signed-in admin or account
+// manager, who confirms with their own password (B7). Unless passwordRequired
+// (the pages always ask), a sign-in within the recent-authentication window is
+// enough without it (B16: the JSON call may leave it out), so a stolen, old
+// session cannot reset anyone. Errors: invalid_credentials,
+// reauthentication_required, too_many_attempts, and as ResetTwoStep.
+func (s *Service) ResetTwoStepConfirmed(ctx context.Context, a *Auth, username, password string, passwordRequired bool, c Client) error {
 	if _, err := s.centerUser(ctx, a.User, username); err != nil {
 		return err
 	}
-	if err := s.checkPassword(ctx, a, password, c, "two_step_reset"); err != nil {
-		return err
+	switch {
+	case password != "" || passwordRequired:
+		if err := s.checkPassword(ctx, a, password, c, "two_step_reset"); err != nil {
+			return err
+		}
+	case s.NeedsReauth(a):
+		return FieldError(EReauthRequired, "password", "For your security, enter your password again to reset someone's 2-Step Verification.")
 	}
 	return s.ResetTwoStep(ctx, a.User, username, c)
 }

@@ -132,7 +132,11 @@ func (s *Server) centerJSON(c *twostep.Center) map[string]any {
 }
 
 func (s *Server) apiAdminReset(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
-	if err := s.svc.ResetTwoStep(r.Context(), a.User, r.PathValue("username"), clientOf(r)); err != nil {
+	var in passwordBody
+	if err := decodeJSON(r, &in, true); err != nil {
+		return err
+	}
+	if err := s.svc.ResetTwoStepConfirmed(r.Context(), a, r.PathValue("username"), in.Password, false, clientOf(r)); err != nil {
 		return err
 	}
 	s.queued()

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/providerportal/portal/internal/twostep"
 )
@@ -251,6 +252,35 @@ func TestFormErrorsAllAtOnce(t *testing.T) {
 		expect(t, api, 400, "invalid_request")
 		if fields, _ := api.errField("fields").([]any); len(fields) != 2 {
 			t.Fatalf("fields: %s", api.raw)
+		}
+	})
+}
+
+// Security review, finding 3: the JSON reset needs a recent sign-in or the
+// admin's password, and nobody resets their own 2SV around the turn-off rules.
+func TestAdminResetThroughTheAPINeedsRecentSignIn(t *testing.T) {
+	each(t, opts{}, func(t *testing.T, p *portal) {
+		p.beta(true)
+		p.user("boss", twostep.RoleAdmin)
+		p.user("jdoe", twostep.RoleProvider)
+		admin := p.client()
+		admin.login("boss")
+		expect(t, admin.do("POST", "/api/v1/admin/users/boss/reset-two-step", nil), 409, "conflict")
+		if a := admin.do("POST", "/api/v1/admin/users/jdoe/reset-two-step", nil); a.status != 204 {
+			t.Fatalf("fresh sign-in: %d %s", a.status, a.raw)
+		}
+		for range 4 {
+			p.clock.Add(5 * time.Minute) // keep the session alive, let the sign-in age
+			admin.do("GET", "/api/v1/session", nil)
+		}
+		expect(t, admin.do("POST", "/api/v1/admin/users/jdoe/reset-two-step", nil), 401, "reauthentication_required")
+		expect(t, admin.do("POST", "/api/v1/admin/users/jdoe/reset-two-step", map[string]string{"password": "not my password"}), 401, "invalid_credentials")
+		if a := admin.do("POST", "/api/v1/admin/users/jdoe/reset-two-step", map[string]string{"password": pw}); a.status != 204 {
+			t.Fatalf("with the password: %d %s", a.status, a.raw)
+		}
+		// The page always asks for the password.
+		if a := admin.form("/admin/users/jdoe/reset", "password", ""); a.status != 401 {
+			t.Fatalf("page without a password: %d", a.status)
 		}
 	})
 }

@@ -233,7 +233,7 @@ func (s *Server) pageAdminReset(w http.ResponseWriter, r *http.Request, a *twost
 	if err != nil {
 		return err
 	}
-	if err := s.svc.ResetTwoStepConfirmed(r.Context(), a, u.Username, r.PostFormValue("password"), clientOf(r)); err != nil {
+	if err := s.svc.ResetTwoStepConfirmed(r.Context(), a, u.Username, r.PostFormValue("password"), true, clientOf(r)); err != nil {
 		s.formError(w, r, "password_confirm", s.resetPage(r, a, u), err)
 		return nil
 	}
