@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/providerportal/portal/internal/twostep"
@@ -96,20 +97,35 @@ func (s *Store) CompleteMethod(ctx context.Context, userID int64, t twostep.Meth
 }
 
 // DeleteMethod removes a method (verified or pending) and its pending code.
-// With keepOne, a verified method is deleted only while the user has another
-// verified one, and that is decided in the same transaction as the delete: the
-// user's row is locked first (PostgreSQL; SQLite has one writer), so two
-// parallel deletes of the last two methods cannot both succeed (B7).
-// Errors: twostep.ErrNotFound, twostep.ErrLastMethod.
-func (s *Store) DeleteMethod(ctx context.Context, userID int64, t twostep.MethodType, keepOne bool) error {
+// With mustKeep (the types that count, e.g. those the center allows), a
+// verified method of such a type is deleted only while the user keeps another
+// verified one of such a type, and that is decided in the same transaction as
+// the delete: the user's row is locked first (PostgreSQL; SQLite has one
+// writer), so two parallel deletes of the last two methods cannot both
+// succeed (B7). Errors: twostep.ErrNotFound, twostep.ErrLastMethod.
+func (s *Store) DeleteMethod(ctx context.Context, userID int64, t twostep.MethodType, mustKeep []twostep.MethodType) error {
 	return s.tx(ctx, func(tx *sqlTx) error {
 		if _, err := tx.exec(ctx, "UPDATE users SET two_step_on = two_step_on WHERE id = ?", userID); err != nil {
 			return fmt.Errorf("delete method: lock user: %w", err)
 		}
-		res, err := tx.exec(ctx, `DELETE FROM methods WHERE user_id = ? AND type = ?
-			AND (? = FALSE OR verified_at IS NULL
-				OR (SELECT COUNT(*) FROM methods WHERE user_id = ? AND verified_at IS NOT NULL) > 1)`,
-			userID, string(t), keepOne, userID)
+		q := "DELETE FROM methods WHERE user_id = ? AND type = ?"
+		args := []any{userID, string(t)}
+		if mustKeep != nil {
+			in := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(mustKeep)), ", ") + ")"
+			if len(mustKeep) == 0 {
+				in = "('')"
+			}
+			q += ` AND (verified_at IS NULL OR type NOT IN ` + in + `
+				OR EXISTS (SELECT 1 FROM methods o WHERE o.user_id = ? AND o.type <> ? AND o.verified_at IS NOT NULL AND o.type IN ` + in + `))`
+			for _, k := range mustKeep {
+				args = append(args, string(k))
+			}
+			args = append(args, userID, string(t))
+			for _, k := range mustKeep {
+				args = append(args, string(k))
+			}
+		}
+		res, err := tx.exec(ctx, q, args...)
 		if err != nil {
 			return fmt.Errorf("delete method: %w", err)
 		}

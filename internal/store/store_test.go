@@ -217,10 +217,10 @@ func TestMethodsAndTOTPReplay(t *testing.T) {
 		if wins.Load() != 1 {
 			t.Fatalf("%d wins for one time step", wins.Load())
 		}
-		if err := s.DeleteMethod(ctx, u.ID, twostep.MethodTOTP, false); err != nil {
+		if err := s.DeleteMethod(ctx, u.ID, twostep.MethodTOTP, nil); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.DeleteMethod(ctx, u.ID, twostep.MethodTOTP, false); !errors.Is(err, twostep.ErrNotFound) {
+		if err := s.DeleteMethod(ctx, u.ID, twostep.MethodTOTP, nil); !errors.Is(err, twostep.ErrNotFound) {
 			t.Fatalf("delete twice: %v", err)
 		}
 	})

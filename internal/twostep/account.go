@@ -41,11 +41,7 @@ func (s *Service) Account(ctx context.Context, a *Auth) (*AccountView, error) {
 	ts.On = a.User.TwoStepOn
 	ts.Required = a.Center.TwoStepRequired
 	ts.GraceLoginsLeft = max(0, s.graceLogins(a.Center)-a.User.GraceLoginsUsed)
-	for _, t := range AllMethodTypes {
-		if a.Center.Allows(t) {
-			ts.AllowedMethods = append(ts.AllowedMethods, t)
-		}
-	}
+	ts.AllowedMethods = a.Center.AllowedTypes()
 	all, err := s.store.Methods(ctx, a.User.ID)
 	if err != nil {
 		return nil, fmt.Errorf("account: %w", err)

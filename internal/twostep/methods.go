@@ -272,10 +272,10 @@ func (s *Service) DeleteMethod(ctx context.Context, a *Auth, t MethodType, passw
 		return err
 	}
 	var target *Method
-	verified := 0
+	usable := 0 // verified methods of types the center allows: only these sign in (B17)
 	for i := range all {
-		if all[i].Verified() {
-			verified++
+		if all[i].Verified() && a.Center.Allows(all[i].Type) {
+			usable++
 		}
 		if all[i].Type == t {
 			target = &all[i]
@@ -284,15 +284,19 @@ func (s *Service) DeleteMethod(ctx context.Context, a *Auth, t MethodType, passw
 	if target == nil {
 		return Errorf(ENoSuchMethod, "You have no such method.")
 	}
-	if target.Verified() && verified == 1 && a.Center.TwoStepRequired {
-		return lastMethodError()
+	var mustKeep []MethodType
+	if a.Center.TwoStepRequired {
+		mustKeep = a.Center.AllowedTypes()
+		if target.Verified() && a.Center.Allows(t) && usable == 1 {
+			return lastMethodError()
+		}
 	}
 	if err := s.checkPassword(ctx, a, password, c, "method_delete"); err != nil {
 		return err
 	}
 	// The check above answers early; this one, in the delete itself, holds
 	// when two deletes race.
-	switch err := s.store.DeleteMethod(ctx, a.User.ID, t, a.Center.TwoStepRequired); {
+	switch err := s.store.DeleteMethod(ctx, a.User.ID, t, mustKeep); {
 	case errors.Is(err, ErrNotFound):
 		return Errorf(ENoSuchMethod, "You have no such method.")
 	case errors.Is(err, ErrLastMethod):

@@ -65,6 +65,17 @@ func (c *Center) Allows(t MethodType) bool {
 	return false
 }
 
+// AllowedTypes lists the method types the center allows, in display order.
+func (c *Center) AllowedTypes() []MethodType {
+	out := []MethodType{}
+	for _, t := range AllMethodTypes {
+		if c.Allows(t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 // User is a person who signs in. CenterID is 0 for account managers.
 type User struct {
 	ID              int64

@@ -86,10 +86,10 @@ type MethodStore interface {
 	// turns 2SV on. For TOTP, step is recorded as the last accepted time step and the
 	// call fails with ErrNotFound unless it is newer than any earlier one.
 	CompleteMethod(ctx context.Context, userID int64, t MethodType, at time.Time, step int64) error
-	// DeleteMethod deletes a method; with keepOne a verified method goes only
-	// while another verified one remains, decided atomically with the delete.
-	// Errors: ErrNotFound, ErrLastMethod.
-	DeleteMethod(ctx context.Context, userID int64, t MethodType, keepOne bool) error
+	// DeleteMethod deletes a method. With mustKeep (non-nil), a verified method
+	// of one of those types goes only while another verified one of those types
+	// remains, decided atomically with the delete. Errors: ErrNotFound, ErrLastMethod.
+	DeleteMethod(ctx context.Context, userID int64, t MethodType, mustKeep []MethodType) error
 	// AcceptTOTPStep records step as used if it is newer than the last accepted
 	// step of the user's verified TOTP method; false means replay.
 	AcceptTOTPStep(ctx context.Context, userID int64, step int64) (bool, error)

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -281,6 +282,33 @@ func TestAdminResetThroughTheAPINeedsRecentSignIn(t *testing.T) {
 		// The page always asks for the password.
 		if a := admin.form("/admin/users/jdoe/reset", "password", ""); a.status != 401 {
 			t.Fatalf("page without a password: %d", a.status)
+		}
+	})
+}
+
+// Security review, finding 4: the "last method" rule counts only methods the
+// center allows (only those sign in).
+func TestLastMethodRuleCountsOnlyAllowedMethods(t *testing.T) {
+	each(t, opts{}, func(t *testing.T, p *portal) {
+		p.beta(true)
+		p.user("jdoe", twostep.RoleProvider)
+		c := p.client()
+		c.login("jdoe")
+		turnOn(c)
+		c.do("POST", "/api/v1/account/methods/email", map[string]string{"email": "j@example.net", "confirm_email": "j@example.net"})
+		c.do("POST", "/api/v1/account/methods/email/verify", map[string]string{"code": p.lastCode("j@example.net")})
+		setup := c.do("POST", "/api/v1/account/methods/totp", nil)
+		if a := c.do("POST", "/api/v1/account/methods/totp/verify", map[string]string{"code": twostep.TOTPCode(setup.body["secret"].(string), p.clock.Now())}); a.status != 201 {
+			t.Fatalf("totp: %s", a.raw)
+		}
+		on := true
+		if _, err := p.svc.SetPolicy(context.Background(), p.staff, p.center.ID, twostep.Policy{TwoStepRequired: &on, AllowedMethods: []twostep.MethodType{twostep.MethodTOTP}}, twostep.Client{}); err != nil {
+			t.Fatal(err)
+		}
+		expect(t, c.do("DELETE", "/api/v1/account/methods/totp", map[string]string{"password": pw}), 409, "last_method_required")
+		// The email no longer signs in, so deleting it is fine.
+		if a := c.do("DELETE", "/api/v1/account/methods/email", map[string]string{"password": pw}); a.status != 204 {
+			t.Fatalf("delete the disallowed email: %d %s", a.status, a.raw)
 		}
 	})
 }
