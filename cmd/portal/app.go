@@ -149,16 +149,27 @@ func settingsOf(c *config.Config) twostep.Settings {
 	return s
 }
 
-// redact hides a password in a database URL.
+// redact hides passwords in a database URL: the user:password part and
+// password-like query parameters (password, sslpassword, …).
 func redact(db string) string {
 	if i := strings.Index(db, "://"); i >= 0 {
 		if at := strings.LastIndex(db, "@"); at > i {
 			if colon := strings.Index(db[i+3:at], ":"); colon >= 0 {
-				return db[:i+3+colon] + ":***" + db[at:]
+				db = db[:i+3+colon] + ":***" + db[at:]
 			}
 		}
 	}
-	return db
+	base, query, ok := strings.Cut(db, "?")
+	if !ok {
+		return db
+	}
+	parts := strings.Split(query, "&")
+	for i, p := range parts {
+		if k, _, _ := strings.Cut(p, "="); strings.Contains(strings.ToLower(k), "password") {
+			parts[i] = k + "=***"
+		}
+	}
+	return base + "?" + strings.Join(parts, "&")
 }
 
 func (a *app) Close() { a.store.Close() }

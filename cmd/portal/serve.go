@@ -60,13 +60,13 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	// database, key file or printed passwords behind (B26).
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s (PORTAL_ADDR): %w", cfg.Addr, err)
+		return fmt.Errorf("listen on %s (--addr, PORTAL_ADDR): %w", cfg.Addr, err)
 	}
 	defer ln.Close()
 	var metricsLn net.Listener
 	if cfg.MetricsAddr != "" {
 		if metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
-			return fmt.Errorf("listen on %s (PORTAL_METRICS_ADDR): %w", cfg.MetricsAddr, err)
+			return fmt.Errorf("listen on %s (--metrics-addr, PORTAL_METRICS_ADDR): %w", cfg.MetricsAddr, err)
 		}
 		defer metricsLn.Close()
 	}

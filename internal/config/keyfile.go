@@ -34,6 +34,10 @@ type keyFile struct {
 func LoadKeys(path string) (k Keys, created bool, err error) {
 	info, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
+		if li, lerr := os.Lstat(path); lerr == nil && li.Mode()&fs.ModeSymlink != 0 {
+			target, _ := os.Readlink(path)
+			return k, false, fmt.Errorf("key file %s is a symbolic link to %s, which does not exist (is the volume that holds it mounted?)", path, target)
+		}
 		return createKeys(path)
 	}
 	if err != nil {
@@ -101,9 +105,10 @@ func createKeys(path string) (Keys, bool, error) {
 	return k, true, nil
 }
 
-// KeyFileExists reports whether something is at path (a key file to load).
+// KeyFileExists reports whether something is at path (a key file to load, or
+// a symbolic link to one, even a broken one: loading it then says what is wrong).
 func KeyFileExists(path string) bool {
-	_, err := os.Stat(path)
+	_, err := os.Lstat(path)
 	return !errors.Is(err, fs.ErrNotExist)
 }
 

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestKeyFile(t *testing.T) {
@@ -31,5 +32,28 @@ func TestKeyFile(t *testing.T) {
 		if _, _, err := LoadKeys(path); err == nil {
 			t.Errorf("malformed %q accepted", body)
 		}
+	}
+}
+
+// Security review, finding 8: a key file that is a broken symbolic link (a
+// secrets volume not mounted yet) is one clear error, not an endless loop.
+func TestBrokenSymlinkKeyFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "portal.key")
+	if err := os.Symlink(filepath.Join(dir, "not-mounted", "portal.key"), path); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, _, err := LoadKeys(path); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "symbolic link") || !strings.Contains(err.Error(), "not-mounted") {
+			t.Fatalf("error %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("LoadKeys did not return")
+	}
+	if !KeyFileExists(path) {
+		t.Fatal("a broken link counts as something there")
 	}
 }

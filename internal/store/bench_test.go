@@ -54,8 +54,9 @@ func BenchmarkAcceptTOTPStep(b *testing.B) {
 	eachBench(b, func(b *testing.B, s *store.Store) {
 		ctx := context.Background()
 		u := benchUser(b, s)
-		s.StartMethod(ctx, &twostep.Method{UserID: u.ID, Type: twostep.MethodTOTP, Label: "bench", Secret: []byte("x"), CreatedAt: t0})
-		s.CompleteMethod(ctx, u.ID, twostep.MethodTOTP, t0, 1)
+		m := &twostep.Method{UserID: u.ID, Type: twostep.MethodTOTP, Label: "bench", Secret: []byte("x"), CreatedAt: t0}
+		s.StartMethod(ctx, m)
+		s.CompleteMethod(ctx, m, t0, 1)
 		step := int64(1)
 		for b.Loop() {
 			step++

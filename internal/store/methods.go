@@ -77,19 +77,20 @@ func (s *Store) StartMethod(ctx context.Context, m *twostep.Method) error {
 	return nil
 }
 
-// CompleteMethod verifies the pending method and turns 2SV on, atomically.
-func (s *Store) CompleteMethod(ctx context.Context, userID int64, t twostep.MethodType, at time.Time, step int64) error {
+// CompleteMethod verifies the pending method m (the same label and secret as
+// when its code was checked) and turns 2SV on, atomically.
+func (s *Store) CompleteMethod(ctx context.Context, m *twostep.Method, at time.Time, step int64) error {
 	return s.tx(ctx, func(tx *sqlTx) error {
 		res, err := tx.exec(ctx, `UPDATE methods SET verified_at = ?, last_step = ?
-			WHERE user_id = ? AND type = ? AND verified_at IS NULL AND (? = 0 OR last_step < ?)`,
-			ms(at), step, userID, string(t), step, step)
+			WHERE user_id = ? AND type = ? AND label = ? AND secret = ? AND verified_at IS NULL AND (? = 0 OR last_step < ?)`,
+			ms(at), step, m.UserID, string(m.Type), m.Label, string(m.Secret), step, step)
 		if err != nil {
 			return fmt.Errorf("complete method: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return twostep.ErrNotFound
 		}
-		if _, err := tx.exec(ctx, "UPDATE users SET two_step_on = TRUE WHERE id = ?", userID); err != nil {
+		if _, err := tx.exec(ctx, "UPDATE users SET two_step_on = TRUE WHERE id = ?", m.UserID); err != nil {
 			return fmt.Errorf("complete method: %w", err)
 		}
 		return nil

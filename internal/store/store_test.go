@@ -182,7 +182,12 @@ func TestMethodsAndTOTPReplay(t *testing.T) {
 		if ok, _ := s.AcceptTOTPStep(ctx, u.ID, 100); ok {
 			t.Fatal("pending method accepted a sign-in step")
 		}
-		if err := s.CompleteMethod(ctx, u.ID, twostep.MethodTOTP, t0, 100); err != nil {
+		stale := *m
+		stale.Secret = []byte("enc1") // the setup restarted after this secret's code was checked
+		if err := s.CompleteMethod(ctx, &stale, t0, 100); !errors.Is(err, twostep.ErrNotFound) {
+			t.Fatalf("a restarted setup was completed: %v", err)
+		}
+		if err := s.CompleteMethod(ctx, m, t0, 100); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.StartMethod(ctx, m); !errors.Is(err, twostep.ErrDuplicate) {

@@ -243,7 +243,7 @@ func (s *Service) VerifySetup(ctx context.Context, a *Auth, t MethodType, code s
 			return nil, FieldError(EInvalidCode, "code", "That code was sent for another number or address. Ask for a new one.")
 		}
 	}
-	if err := s.store.CompleteMethod(ctx, a.User.ID, t, now, step); errors.Is(err, ErrNotFound) {
+	if err := s.store.CompleteMethod(ctx, m, now, step); errors.Is(err, ErrNotFound) {
 		return nil, FieldError(EInvalidCode, "code", "That code was already used.")
 	} else if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package twostep
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
 )
@@ -10,7 +11,26 @@ import (
 // passwordKeys are the throttle keys a password attempt counts against (B3):
 // the account and the client address.
 func passwordKeys(username string, c Client) (acct, addr string) {
-	return "acct:" + strings.ToLower(username), "addr:" + c.IP
+	return "acct:" + strings.ToLower(username), "addr:" + addressKey(c.IP)
+}
+
+// addressKey is what per-address limits count by: an IPv4 address, or the /64
+// an IPv6 address belongs to (one subscriber usually holds a whole /64 and could
+// otherwise rotate through it to dodge every limit).
+func addressKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap()
+	if a.Is4() {
+		return a.String()
+	}
+	p, err := a.Prefix(64)
+	if err != nil {
+		return a.String()
+	}
+	return p.String()
 }
 
 // countPasswordAttempt counts one attempt against the account's and the client

@@ -76,7 +76,7 @@ func (s *Service) checkSendCaps(ctx context.Context, u *User, dest string, c Cli
 	}{
 		{"send:user:" + strconv.FormatInt(u.ID, 10), s.set.SendCaps.User},
 		{"send:dest:" + strings.ToLower(dest), s.set.SendCaps.Destination},
-		{"send:addr:" + c.IP, s.set.SendCaps.Address},
+		{"send:addr:" + addressKey(c.IP), s.set.SendCaps.Address},
 		{"send:center:" + strconv.FormatInt(u.CenterID, 10), s.set.SendCaps.Center},
 		{"send:global", s.set.SendCaps.Global},
 	}

@@ -82,10 +82,12 @@ type MethodStore interface {
 	// StartMethod stores m as pending, replacing an earlier pending one of its type;
 	// ErrDuplicate when a verified method of that type exists.
 	StartMethod(ctx context.Context, m *Method) error
-	// CompleteMethod marks the pending method verified and, in the same transaction,
-	// turns 2SV on. For TOTP, step is recorded as the last accepted time step and the
-	// call fails with ErrNotFound unless it is newer than any earlier one.
-	CompleteMethod(ctx context.Context, userID int64, t MethodType, at time.Time, step int64) error
+	// CompleteMethod marks the pending method m verified and, in the same
+	// transaction, turns 2SV on. It fails with ErrNotFound unless the pending
+	// method still has m's label and secret (a restarted setup between the code
+	// check and this call verifies nothing). For TOTP, step is recorded as the
+	// last accepted time step and must be newer than any earlier one.
+	CompleteMethod(ctx context.Context, m *Method, at time.Time, step int64) error
 	// DeleteMethod deletes a method. With mustKeep (non-nil), a verified method
 	// of one of those types goes only while another verified one of those types
 	// remains, decided atomically with the delete. Errors: ErrNotFound, ErrLastMethod.

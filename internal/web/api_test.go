@@ -130,6 +130,13 @@ func TestThrottleAndProxies(t *testing.T) {
 		expect(t, c.do("POST", "/api/v1/login", `{"username":"b","password":"wrong password"}`, "X-Forwarded-For", "203.0.113.2"), 401, "invalid_credentials")
 		// …and a client cannot hide behind a forged entry added before the proxy's.
 		expect(t, c.do("POST", "/api/v1/login", `{"username":"b","password":"wrong password"}`, "X-Forwarded-For", "198.51.100.7, 203.0.113.1"), 429, "too_many_attempts")
+		// Security review, finding 6: IPv6 addresses count by their /64, so
+		// rotating through one's own /64 dodges nothing.
+		for _, ip := range []string{"2001:db8:77:1::a", "2001:db8:77:1::b", "2001:db8:77:1:ffff::c"} {
+			expect(t, c.do("POST", "/api/v1/login", `{"username":"c","password":"wrong password"}`, "X-Forwarded-For", ip), 401, "invalid_credentials")
+		}
+		expect(t, c.do("POST", "/api/v1/login", `{"username":"d","password":"wrong password"}`, "X-Forwarded-For", "2001:db8:77:1::d"), 429, "too_many_attempts")
+		expect(t, c.do("POST", "/api/v1/login", `{"username":"d","password":"wrong password"}`, "X-Forwarded-For", "2001:db8:77:2::d"), 401, "invalid_credentials")
 	})
 }
 
