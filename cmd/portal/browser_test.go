@@ -120,7 +120,7 @@ func browserFlow(t *testing.T, width int64) {
 	if disabled := b.eval(`String(document.querySelector("button[data-wait]").disabled)`); disabled != "true" {
 		t.Fatal("resend button usable before the wait is over")
 	}
-	b.see("Send a new code in 0:5") // the countdown runs
+	b.see("Send a new code (available in 0:5") // the countdown runs, in the page's own words
 	b.shot("challenge-code")
 	b.fill("code", "000000")
 	b.click(`form[action="/login/verify"] button[type=submit]`)

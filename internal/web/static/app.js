@@ -5,11 +5,13 @@
   document.querySelectorAll("button[data-wait]").forEach(function (b) {
     var left = parseInt(b.getAttribute("data-wait"), 10) || 0;
     var label = b.getAttribute("data-label") || b.textContent;
+    // data-label-wait is the page's own words for the wait, with {t} for the time.
+    var waiting = b.getAttribute("data-label-wait") || (label + " ({t})");
     if (left <= 0) return;
     b.disabled = true;
     var tick = function () {
       if (left <= 0) { b.disabled = false; b.textContent = label; return; }
-      b.textContent = label + " in " + fmt(left);
+      b.textContent = waiting.replace("{t}", fmt(left));
       left--; setTimeout(tick, 1000);
     };
     tick();
