@@ -146,6 +146,7 @@ func settingsOf(c *config.Config) twostep.Settings {
 	s.SendCaps = c.SendCaps
 	s.StaffTwoStepRequired = c.StaffTwoStepRequired
 	s.TimeZone = c.TimeZone
+	s.ResetTTL, s.InviteTTL = c.ResetTTL, c.InviteTTL
 	return s
 }
 

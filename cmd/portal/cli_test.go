@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/providerportal/portal/internal/store"
 	"github.com/providerportal/portal/internal/store/storetest"
 )
 
@@ -199,5 +201,54 @@ func TestServeStartsAndStops(t *testing.T) {
 		}
 		cmd.Process.Signal(syscall.SIGINT)
 		cmd.Wait()
+	})
+}
+
+// portal user invite queues the invitation email (a running portal sends it)
+// and prints nothing secret.
+func TestCLIInvite(t *testing.T) {
+	eachDB(t, func(t *testing.T, dir, db string) {
+		portalCmd(t, dir, db, "", "center", "create", "Maple Clinic")
+		r := portalCmd(t, dir, db, "", "user", "invite", "--center", "Maple Clinic", "--username", "nurse", "--email", "nurse@example.org", "--role", "provider", "--language", "es")
+		if r.code != 0 || !strings.Contains(r.stdout, "invited nurse (provider) to Maple Clinic") || !strings.Contains(r.stdout, "nurse@example.org") {
+			t.Fatalf("invite: %d %q %q", r.code, r.stdout, r.stderr)
+		}
+		kind, dsn, _ := strings.Cut(db, ":")
+		if kind != "sqlite" {
+			kind, dsn = "postgres", db
+		}
+		s, err := store.Open(context.Background(), kind, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		msgs, _ := s.ClaimOutbox(context.Background(), "cli-test", time.Now(), time.Minute, 10)
+		if len(msgs) != 1 || msgs[0].To != "nurse@example.org" || !strings.Contains(msgs[0].Subject, "invitación") {
+			t.Fatalf("outbox: %+v", msgs)
+		}
+		tok := regexp.MustCompile(`token=([A-Za-z0-9_-]{43})`).FindStringSubmatch(msgs[0].Body)
+		if tok == nil || strings.Contains(r.stdout+r.stderr, tok[1]) {
+			t.Fatalf("the link is missing or was printed: %q", r.stdout)
+		}
+		for _, c := range []struct {
+			code int
+			want string
+			args []string
+		}{
+			{1, "taken", []string{"--center", "Maple Clinic", "--username", "NURSE", "--email", "n@example.org", "--role", "admin"}},
+			{2, "provider or admin", []string{"--center", "Maple Clinic", "--username", "x", "--email", "x@example.org", "--role", "staff"}},
+			{2, "usage", []string{"--center", "Maple Clinic", "--username", "x", "--role", "admin"}},
+			{2, "--language", []string{"--center", "Maple Clinic", "--username", "x", "--email", "x@example.org", "--role", "admin", "--language", "fr"}},
+			{1, "No center named", []string{"--center", "Nowhere", "--username", "x", "--email", "x@example.org", "--role", "admin"}},
+		} {
+			r := portalCmd(t, dir, db, "", append([]string{"user", "invite"}, c.args...)...)
+			if r.code != c.code || !strings.Contains(r.stderr, c.want) || len(strings.Split(strings.TrimSpace(r.stderr), "\n")) != 1 {
+				t.Errorf("%v: exit %d %q (want %d, %q)", c.args, r.code, r.stderr, c.code, c.want)
+			}
+		}
+		r = portalCmd(t, dir, db, "violet kettle marsh tuba\n", "user", "create", "--center", "Maple Clinic", "--username", "nurse", "--email", "n@example.org", "--role", "provider")
+		if r.code != 1 || !strings.Contains(r.stderr, "taken") {
+			t.Fatalf("a pending invitation's username: %d %q", r.code, r.stderr)
+		}
 	})
 }

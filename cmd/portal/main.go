@@ -26,6 +26,7 @@ Commands:
   center set NAME --two-step-required=true|false
   user create --center NAME --username U --email E --role provider|admin   (password on stdin)
   user create --staff --username U --email E                               (account manager)
+  user invite --center NAME --username U --email E --role provider|admin   (they choose their password)
   user reset-two-step USERNAME
   user list --center NAME
 

@@ -91,8 +91,10 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	labelled := prometheus.WrapRegistererWith(prometheus.Labels{"instance": instance}, reg)
 
 	dispatcher := deliver.NewDispatcher(a.store, e.senders(cfg, a, log), twostep.SystemClock{}, deliver.Options{}, log, labelled)
+	resets := newResetWorker(a.svc, log, dispatcher.Wake)
+	queued := func() { resets.Wake(); dispatcher.Wake() }
 	srv := web.New(a.svc, a.store, a.store, web.Options{SiteName: cfg.SiteName, Secure: cfg.Secure(), TrustedProxies: cfg.TrustedProxies,
-		DevOutbox: cfg.DevOutbox, MetricsElsewhere: metricsLn != nil}, log, labelled, reg, dispatcher.Wake)
+		DevOutbox: cfg.DevOutbox, MetricsElsewhere: metricsLn != nil}, log, labelled, reg, queued)
 	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	if metricsLn != nil {
@@ -106,6 +108,7 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { dispatcher.Run(bg) })
+	wg.Go(func() { resets.Run(bg) })
 	wg.Go(func() { sweepSessions(bg, a.svc, log) })
 
 	serveErr := make(chan error, 1)
@@ -157,6 +160,11 @@ func sweepSessions(ctx context.Context, svc *twostep.Service, log *slog.Logger) 
 			log.Error("sweep sessions", "err", err)
 		} else if n > 0 {
 			log.Info("expired sessions removed", "count", n)
+		}
+		if n, err := svc.SweepLinks(ctx); err != nil && ctx.Err() == nil {
+			log.Error("sweep links", "err", err)
+		} else if n > 0 {
+			log.Info("expired reset links, invitations and trusted browsers removed", "count", n)
 		}
 		select {
 		case <-ctx.Done():

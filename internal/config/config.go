@@ -74,6 +74,10 @@ type Config struct {
 	// StaffTwoStepRequired puts account managers under R14 (PORTAL_STAFF_TWO_STEP=required).
 	StaffTwoStepRequired bool
 
+	// ResetTTL and InviteTTL are how long a password-reset link and an invitation link work.
+	ResetTTL  time.Duration
+	InviteTTL time.Duration
+
 	// DebugAddr, when set, serves net/http/pprof there (keep it on loopback).
 	DebugAddr string
 	// MetricsAddr, when set, serves /metrics on its own listener (and not on Addr).
@@ -186,6 +190,8 @@ func settings() []setting {
 			return nil
 		}},
 		{"PORTAL_METRICS_ADDR", "metrics-addr", "", "serve /metrics only on this address (e.g. 127.0.0.1:9090) instead of the public one", str(func(c *Config) *string { return &c.MetricsAddr })},
+		{"PORTAL_RESET_TTL", "reset-ttl", "30m", "password-reset link lifetime", dur(func(c *Config) *time.Duration { return &c.ResetTTL })},
+		{"PORTAL_INVITE_TTL", "invite-ttl", "168h", "invitation link lifetime", dur(func(c *Config) *time.Duration { return &c.InviteTTL })},
 		{"PORTAL_DEBUG_ADDR", "debug-addr", "", "serve Go's pprof profiles on this address (loopback only; for profiling)", str(func(c *Config) *string { return &c.DebugAddr })},
 		{"PORTAL_LOGIN_WINDOW", "login-window", "15m", "window of the password attempt limits", dur(func(c *Config) *time.Duration { return &c.LoginWindow })},
 	}

@@ -40,11 +40,23 @@ func TestDefaults(t *testing.T) {
 		{"secure", c.Secure(), false},
 		{"site", c.SiteName, "Provider Portal"},
 		{"send caps", c.SendCaps, twostep.DefaultSendCaps()},
+		{"reset ttl", c.ResetTTL, 30 * time.Minute},
+		{"invite ttl", c.InviteTTL, 7 * 24 * time.Hour},
 	}
 	for _, tc := range checks {
 		if tc.got != tc.want {
 			t.Errorf("%s = %v, want %v", tc.name, tc.got, tc.want)
 		}
+	}
+}
+
+func TestLinkLifetimes(t *testing.T) {
+	c, _, err := Load("serve", []string{"--invite-ttl", "48h"}, env(map[string]string{"PORTAL_RESET_TTL": "15m", "PORTAL_INVITE_TTL": "1h"}), nil)
+	if err != nil || c.ResetTTL != 15*time.Minute || c.InviteTTL != 48*time.Hour {
+		t.Fatalf("reset %v invite %v: %v", c.ResetTTL, c.InviteTTL, err)
+	}
+	if _, _, err := Load("serve", nil, env(map[string]string{"PORTAL_RESET_TTL": "soon"}), nil); err == nil || !strings.HasPrefix(err.Error(), "PORTAL_RESET_TTL:") {
+		t.Fatalf("a bad lifetime must name its setting: %v", err)
 	}
 }
 

@@ -8,13 +8,13 @@ import (
 	"github.com/providerportal/portal/internal/twostep"
 )
 
-const centerCols = "id, name, two_step_available, two_step_required, allowed_methods, grace_logins, created_at, time_zone"
+const centerCols = "id, name, two_step_available, two_step_required, allowed_methods, grace_logins, created_at, time_zone, trusted_browser_days"
 
 func scanCenter(row interface{ Scan(...any) error }) (*twostep.Center, error) {
 	var c twostep.Center
 	var allowed string
 	var created int64
-	if err := row.Scan(&c.ID, &c.Name, &c.TwoStepAvailable, &c.TwoStepRequired, &allowed, &c.GraceLogins, &created, &c.TimeZone); err != nil {
+	if err := row.Scan(&c.ID, &c.Name, &c.TwoStepAvailable, &c.TwoStepRequired, &allowed, &c.GraceLogins, &created, &c.TimeZone, &c.TrustedBrowserDays); err != nil {
 		return nil, notFound(err)
 	}
 	c.AllowedMethods = splitMethods(allowed)
@@ -42,9 +42,9 @@ func joinMethods(ts []twostep.MethodType) string {
 
 // CreateCenter inserts c and sets its ID.
 func (s *Store) CreateCenter(ctx context.Context, c *twostep.Center) error {
-	err := s.writeRow(ctx, `INSERT INTO centers (name, name_key, two_step_available, two_step_required, allowed_methods, grace_logins, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		c.Name, strings.ToLower(c.Name), c.TwoStepAvailable, c.TwoStepRequired, joinMethods(c.AllowedMethods), c.GraceLogins, ms(c.CreatedAt)).Scan(&c.ID)
+	err := s.writeRow(ctx, `INSERT INTO centers (name, name_key, two_step_available, two_step_required, allowed_methods, grace_logins, created_at, trusted_browser_days)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		c.Name, strings.ToLower(c.Name), c.TwoStepAvailable, c.TwoStepRequired, joinMethods(c.AllowedMethods), c.GraceLogins, ms(c.CreatedAt), c.TrustedBrowserDays).Scan(&c.ID)
 	if isUnique(err) {
 		return twostep.ErrDuplicate
 	}
@@ -84,8 +84,8 @@ func (s *Store) ListCenters(ctx context.Context) ([]twostep.Center, error) {
 
 // UpdateCenter saves the center's settings.
 func (s *Store) UpdateCenter(ctx context.Context, c *twostep.Center) error {
-	res, err := s.exec(ctx, `UPDATE centers SET two_step_available = ?, two_step_required = ?, allowed_methods = ?, grace_logins = ?, time_zone = ? WHERE id = ?`,
-		c.TwoStepAvailable, c.TwoStepRequired, joinMethods(c.AllowedMethods), c.GraceLogins, c.TimeZone, c.ID)
+	res, err := s.exec(ctx, `UPDATE centers SET two_step_available = ?, two_step_required = ?, allowed_methods = ?, grace_logins = ?, time_zone = ?, trusted_browser_days = ? WHERE id = ?`,
+		c.TwoStepAvailable, c.TwoStepRequired, joinMethods(c.AllowedMethods), c.GraceLogins, c.TimeZone, c.TrustedBrowserDays, c.ID)
 	if err != nil {
 		return fmt.Errorf("update center: %w", err)
 	}

@@ -9,16 +9,17 @@ import (
 	"github.com/providerportal/portal/internal/twostep"
 )
 
-const sessionCols = "id_hash, user_id, state, selected, created_at, last_seen_at, auth_at, ip, user_agent, amr"
+const sessionCols = "id_hash, user_id, state, selected, created_at, last_seen_at, auth_at, ip, user_agent, amr, reset_hash"
 
 func scanSession(row interface{ Scan(...any) error }) (*twostep.Session, error) {
 	var s twostep.Session
-	var idHex, state, selected string
+	var idHex, state, selected, resetHex string
 	var created, seen, auth int64
-	if err := row.Scan(&idHex, &s.UserID, &state, &selected, &created, &seen, &auth, &s.IP, &s.UserAgent, &s.AMR); err != nil {
+	if err := row.Scan(&idHex, &s.UserID, &state, &selected, &created, &seen, &auth, &s.IP, &s.UserAgent, &s.AMR, &resetHex); err != nil {
 		return nil, notFound(err)
 	}
 	s.IDHash, _ = hex.DecodeString(idHex)
+	s.ResetHash, _ = hex.DecodeString(resetHex)
 	s.State = twostep.SessionState(state)
 	s.Selected = twostep.MethodType(selected)
 	s.CreatedAt, s.LastSeenAt, s.AuthAt = fromMS(created), fromMS(seen), fromMS(auth)
@@ -27,9 +28,9 @@ func scanSession(row interface{ Scan(...any) error }) (*twostep.Session, error) 
 
 // CreateSession inserts a session.
 func (s *Store) CreateSession(ctx context.Context, ss *twostep.Session) error {
-	_, err := s.exec(ctx, "INSERT INTO sessions ("+sessionCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	_, err := s.exec(ctx, "INSERT INTO sessions ("+sessionCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		hex.EncodeToString(ss.IDHash), ss.UserID, string(ss.State), string(ss.Selected),
-		ms(ss.CreatedAt), ms(ss.LastSeenAt), ms(ss.AuthAt), ss.IP, ss.UserAgent, ss.AMR)
+		ms(ss.CreatedAt), ms(ss.LastSeenAt), ms(ss.AuthAt), ss.IP, ss.UserAgent, ss.AMR, hex.EncodeToString(ss.ResetHash))
 	if err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}
@@ -107,16 +108,17 @@ func (s *Store) DeleteExpiredSessions(ctx context.Context, idleBefore, createdBe
 
 // SessionWithUser returns a session with its user and center in one query.
 func (s *Store) SessionWithUser(ctx context.Context, idHash []byte) (*twostep.Session, *twostep.User, *twostep.Center, error) {
-	row := s.queryRow(ctx, `SELECT s.user_id, s.state, s.selected, s.created_at, s.last_seen_at, s.auth_at, s.ip, s.user_agent, s.amr,
-		u.id, COALESCE(u.center_id, 0), u.username, u.email, u.role, u.password_hash, u.two_step_on, u.grace_logins_used, u.created_at, `+centerJoinCols+`
+	row := s.queryRow(ctx, `SELECT s.user_id, s.state, s.selected, s.created_at, s.last_seen_at, s.auth_at, s.ip, s.user_agent, s.amr, s.reset_hash,
+		u.id, COALESCE(u.center_id, 0), u.username, u.email, u.role, u.password_hash, u.two_step_on, u.grace_logins_used, u.created_at, u.language, `+centerJoinCols+`
 		FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN centers c ON c.id = u.center_id WHERE s.id_hash = ?`, hex.EncodeToString(idHash))
 	var ss twostep.Session
-	var state, selected string
+	var state, selected, resetHex string
 	var created, seen, auth int64
-	u, c, err := scanUserCenter(row, &ss.UserID, &state, &selected, &created, &seen, &auth, &ss.IP, &ss.UserAgent, &ss.AMR)
+	u, c, err := scanUserCenter(row, &ss.UserID, &state, &selected, &created, &seen, &auth, &ss.IP, &ss.UserAgent, &ss.AMR, &resetHex)
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	ss.ResetHash, _ = hex.DecodeString(resetHex)
 	ss.IDHash = idHash
 	ss.State, ss.Selected = twostep.SessionState(state), twostep.MethodType(selected)
 	ss.CreatedAt, ss.LastSeenAt, ss.AuthAt = fromMS(created), fromMS(seen), fromMS(auth)

@@ -10,13 +10,13 @@ import (
 	"github.com/providerportal/portal/internal/twostep"
 )
 
-const userCols = "id, COALESCE(center_id, 0), username, email, role, password_hash, two_step_on, grace_logins_used, created_at"
+const userCols = "id, COALESCE(center_id, 0), username, email, role, password_hash, two_step_on, grace_logins_used, created_at, language"
 
 func scanUser(row interface{ Scan(...any) error }) (*twostep.User, error) {
 	var u twostep.User
 	var role string
 	var created int64
-	if err := row.Scan(&u.ID, &u.CenterID, &u.Username, &u.Email, &role, &u.PasswordHash, &u.TwoStepOn, &u.GraceLoginsUsed, &created); err != nil {
+	if err := row.Scan(&u.ID, &u.CenterID, &u.Username, &u.Email, &role, &u.PasswordHash, &u.TwoStepOn, &u.GraceLoginsUsed, &created, &u.Language); err != nil {
 		return nil, notFound(err)
 	}
 	u.Role = twostep.Role(role)
@@ -24,15 +24,43 @@ func scanUser(row interface{ Scan(...any) error }) (*twostep.User, error) {
 	return &u, nil
 }
 
-// CreateUser inserts u and sets its ID. Usernames are unique case-insensitively.
+// CreateUser inserts u and sets its ID. Usernames are unique case-insensitively,
+// and one reserved by a pending invitation (at u.CreatedAt) is taken too.
 func (s *Store) CreateUser(ctx context.Context, u *twostep.User) error {
+	return s.tx(ctx, func(t *sqlTx) error {
+		if err := lockUsernames(ctx, t); err != nil {
+			return err
+		}
+		var pending int
+		if err := t.queryRow(ctx, "SELECT COUNT(*) FROM invitations WHERE username_key = ? AND expires_at > ?",
+			strings.ToLower(u.Username), ms(u.CreatedAt)).Scan(&pending); err != nil {
+			return fmt.Errorf("create user: %w", err)
+		}
+		if pending > 0 {
+			return twostep.ErrDuplicate
+		}
+		return insertUser(ctx, t, u)
+	})
+}
+
+// lockUsernames serialises the writes that give out usernames (users and
+// invitations) until the transaction ends: checking the other table and
+// inserting is then one step, on SQLite and on PostgreSQL alike.
+func lockUsernames(ctx context.Context, t *sqlTx) error {
+	if _, err := t.exec(ctx, "UPDATE meta SET value = value WHERE key = 'usernames'"); err != nil {
+		return fmt.Errorf("lock usernames: %w", err)
+	}
+	return nil
+}
+
+func insertUser(ctx context.Context, t *sqlTx, u *twostep.User) error {
 	var center any
 	if u.CenterID != 0 {
 		center = u.CenterID
 	}
-	err := s.writeRow(ctx, `INSERT INTO users (center_id, username, username_key, email, role, password_hash, two_step_on, grace_logins_used, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		center, u.Username, strings.ToLower(u.Username), u.Email, string(u.Role), u.PasswordHash, u.TwoStepOn, u.GraceLoginsUsed, ms(u.CreatedAt)).Scan(&u.ID)
+	err := t.queryRow(ctx, `INSERT INTO users (center_id, username, username_key, email, role, password_hash, two_step_on, grace_logins_used, created_at, language)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		center, u.Username, strings.ToLower(u.Username), u.Email, string(u.Role), u.PasswordHash, u.TwoStepOn, u.GraceLoginsUsed, ms(u.CreatedAt), u.Language).Scan(&u.ID)
 	if isUnique(err) {
 		return twostep.ErrDuplicate
 	}
@@ -40,6 +68,31 @@ func (s *Store) CreateUser(ctx context.Context, u *twostep.User) error {
 		return fmt.Errorf("create user: %w", err)
 	}
 	return nil
+}
+
+// SetLanguage records the page language the user last used.
+func (s *Store) SetLanguage(ctx context.Context, userID int64, lang string) error {
+	return s.updateUser(ctx, "UPDATE users SET language = ? WHERE id = ?", lang, userID)
+}
+
+// UsersByLogin returns up to limit users whose username or email address is
+// login, case-insensitively, by id.
+func (s *Store) UsersByLogin(ctx context.Context, login string, limit int) ([]twostep.User, error) {
+	rows, err := s.query(ctx, "SELECT "+userCols+" FROM users WHERE username_key = ? OR lower(email) = lower(?) ORDER BY id LIMIT ?",
+		strings.ToLower(login), login, limit)
+	if err != nil {
+		return nil, fmt.Errorf("users by login: %w", err)
+	}
+	defer rows.Close()
+	var out []twostep.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *u)
+	}
+	return out, rows.Err()
 }
 
 // UserByID returns a user or twostep.ErrNotFound.
@@ -190,23 +243,23 @@ func (s *Store) MethodTypesByCenter(ctx context.Context, centerID int64) (map[in
 
 // UserAndCenter returns a user and their center in one query.
 func (s *Store) UserAndCenter(ctx context.Context, username string) (*twostep.User, *twostep.Center, error) {
-	row := s.queryRow(ctx, "SELECT u.id, COALESCE(u.center_id, 0), u.username, u.email, u.role, u.password_hash, u.two_step_on, u.grace_logins_used, u.created_at, "+
+	row := s.queryRow(ctx, "SELECT u.id, COALESCE(u.center_id, 0), u.username, u.email, u.role, u.password_hash, u.two_step_on, u.grace_logins_used, u.created_at, u.language, "+
 		centerJoinCols+" FROM users u LEFT JOIN centers c ON c.id = u.center_id WHERE u.username_key = ?", strings.ToLower(username))
 	return scanUserCenter(row)
 }
 
 // centerJoinCols are a LEFT JOINed center's columns (all NULL for account managers).
-const centerJoinCols = "c.id, c.name, c.two_step_available, c.two_step_required, c.allowed_methods, c.grace_logins, c.created_at, c.time_zone"
+const centerJoinCols = "c.id, c.name, c.two_step_available, c.two_step_required, c.allowed_methods, c.grace_logins, c.created_at, c.time_zone, c.trusted_browser_days"
 
 func scanUserCenter(row interface{ Scan(...any) error }, extra ...any) (*twostep.User, *twostep.Center, error) {
 	var u twostep.User
 	var role string
 	var created int64
-	var cid, cgrace, ccreated sql.NullInt64
+	var cid, cgrace, ccreated, cdays sql.NullInt64
 	var cname, callowed, czone sql.NullString
 	var cavail, creq sql.NullBool
-	dest := append(extra, &u.ID, &u.CenterID, &u.Username, &u.Email, &role, &u.PasswordHash, &u.TwoStepOn, &u.GraceLoginsUsed, &created,
-		&cid, &cname, &cavail, &creq, &callowed, &cgrace, &ccreated, &czone)
+	dest := append(extra, &u.ID, &u.CenterID, &u.Username, &u.Email, &role, &u.PasswordHash, &u.TwoStepOn, &u.GraceLoginsUsed, &created, &u.Language,
+		&cid, &cname, &cavail, &creq, &callowed, &cgrace, &ccreated, &czone, &cdays)
 	if err := row.Scan(dest...); err != nil {
 		return nil, nil, notFound(err)
 	}
@@ -216,6 +269,7 @@ func scanUserCenter(row interface{ Scan(...any) error }, extra ...any) (*twostep
 		return &u, nil, nil
 	}
 	c := &twostep.Center{ID: cid.Int64, Name: cname.String, TwoStepAvailable: cavail.Bool, TwoStepRequired: creq.Bool,
-		AllowedMethods: splitMethods(callowed.String), GraceLogins: int(cgrace.Int64), CreatedAt: fromMS(ccreated.Int64), TimeZone: czone.String}
+		AllowedMethods: splitMethods(callowed.String), GraceLogins: int(cgrace.Int64), CreatedAt: fromMS(ccreated.Int64), TimeZone: czone.String,
+		TrustedBrowserDays: int(cdays.Int64)}
 	return &u, c, nil
 }

@@ -82,13 +82,16 @@ func (s *Service) ChangePassword(ctx context.Context, a *Auth, current, next str
 		if err := tx.rotate(ctx, a, a.Session.State, c); err != nil {
 			return err
 		}
-		return tx.store.DeleteUserSessions(ctx, a.User.ID, a.Session.IDHash)
+		if err := tx.store.DeleteUserSessions(ctx, a.User.ID, a.Session.IDHash); err != nil {
+			return err
+		}
+		return tx.forgetBrowsers(ctx, a.User.ID) // B23
 	})
 	if err != nil {
 		return err
 	}
 	a.User.PasswordHash = hash
 	s.audit(ctx, a.centerID(), a.User.Username, "password_changed", a.User.Username, c, "")
-	s.notify(ctx, a.User, c, "your password was changed", "The password of your account was changed.")
+	s.notify(ctx, a.User, c, "password_changed")
 	return nil
 }

@@ -123,7 +123,7 @@ func (s *Service) CreateCenter(ctx context.Context, actor *User, name string, c 
 	if err := checkCenterName(name); err != nil {
 		return nil, err
 	}
-	ctr := &Center{Name: name, GraceLogins: -1, CreatedAt: s.clock.Now()}
+	ctr := &Center{Name: name, GraceLogins: -1, TrustedBrowserDays: DefaultTrustedBrowserDays, CreatedAt: s.clock.Now()}
 	if err := s.store.CreateCenter(ctx, ctr); errors.Is(err, ErrDuplicate) {
 		return nil, FieldError(EConflict, "name", "A center with that name exists.")
 	} else if err != nil {

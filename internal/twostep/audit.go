@@ -26,7 +26,7 @@ var auditActions = map[AuditKind][]string{
 		"reauth_failed", "passkey_login_ok", "passkey_login_failed", "trusted_browser_used"},
 	KindTwoStep: {"two_step_on", "two_step_off", "method_added", "method_deleted", "recovery_codes_generated", "two_step_reset",
 		"passkey_added", "passkey_deleted", "passkey_counter_regressed", "trusted_browser_added", "trusted_browser_removed"},
-	KindAccount: {"password_changed", "password_reset", "password_reset_requested", "sessions_revoked", "user_created",
+	KindAccount: {"password_changed", "password_reset", "password_reset_requested", "password_reset_started", "sessions_revoked", "user_created",
 		"invitation_sent", "invitation_resent", "invitation_revoked", "invitation_accepted"},
 	KindCenter: {"center_created", "beta_changed", "policy_changed", "app_created", "app_deleted", "signing_key_rotated"},
 }

@@ -41,6 +41,10 @@ func (a *Auth) Allow(need Access) error {
 		if need > AccessSetup {
 			return Errorf(ETwoStepSetupRequired, "Your center requires 2-Step Verification. Set up a verified method to continue.")
 		}
+	case StateChoosePassword:
+		if need > AccessSignIn {
+			return Errorf(EForbidden, "Choose your new password first.")
+		}
 	}
 	return nil
 }
@@ -126,8 +130,13 @@ func (s *Service) startSession(ctx context.Context, u *User, state SessionState,
 	return &Auth{Token: token, Session: ss, User: u}, nil
 }
 
-// rotate gives the session a new id (privilege change) in the given state.
+// rotate gives the session a new id (privilege change) in the given state. A
+// password-reset session is never signed in: past its second step it may
+// only choose the new password (B21).
 func (s *Service) rotate(ctx context.Context, a *Auth, state SessionState, c Client) error {
+	if a.Session.Resetting() && state == StateSignedIn {
+		state = StateChoosePassword
+	}
 	token, hash := newToken()
 	now := s.clock.Now()
 	fresh := *a.Session

@@ -152,7 +152,7 @@ func (s *Service) VerifyLogin(ctx context.Context, a *Auth, t MethodType, code s
 	}
 	if t == MethodRecovery {
 		left, _ := s.store.CountRecoveryCodes(ctx, a.User.ID)
-		s.notify(ctx, a.User, c, "a recovery code was used", fmt.Sprintf("A recovery code was used to sign in to your account. %d recovery codes are left.", left))
+		s.notify(ctx, a.User, c, "recovery_used", left)
 	}
 	return nil
 }
@@ -166,8 +166,7 @@ func (s *Service) secondStepFailed(ctx context.Context, a *Auth, t MethodType, c
 			return err
 		}
 		s.audit(ctx, a.centerID(), a.User.Username, "locked", a.User.Username, c, "")
-		s.notify(ctx, a.User, c, "sign-in locked after wrong codes",
-			fmt.Sprintf("After %d wrong codes, the second step of signing in to your account is locked for %s.", s.set.LockoutFailures, humanDuration(s.set.Lockout)))
+		s.notify(ctx, a.User, c, "locked", s.set.LockoutFailures, Duration(langOf(a.User), s.set.Lockout))
 		return lockedError(s.set.Lockout)
 	}
 	e := verr.(*Error)

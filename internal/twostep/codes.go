@@ -45,21 +45,21 @@ func (s *Service) issueCode(ctx context.Context, u *User, p CodePurpose, ch Meth
 	return &CodeSent{To: maskLabel(Method{Type: ch, Label: dest}), ResendAfter: wait, ExpiresIn: s.set.CodeTTL}, nil
 }
 
-// codeMessage builds the SMS or email carrying code. The code is the only 6-digit
-// number in it (CONTRACT.md).
+// codeMessage builds the SMS or email carrying code, in the person's language
+// (B25). The code is the only 6-digit number in it (CONTRACT.md); a text
+// message keeps to one segment where the language allows.
 func (s *Service) codeMessage(u *User, ch MethodType, dest, code string, now time.Time) OutboxMessage {
-	ttl := humanDuration(s.set.CodeTTL)
-	m := OutboxMessage{To: dest, UserID: u.ID, CreatedAt: now, GiveUpAt: now.Add(s.set.CodeTTL), EraseAt: now.Add(s.set.CodeTTL)}
+	lang := langOf(u)
+	ttl := Duration(lang, s.set.CodeTTL)
+	var m OutboxMessage
 	if ch == MethodPhone {
-		m.Channel = "sms"
-		m.Body = fmt.Sprintf("%s verification code: %s. It works for %s. Never share it.", s.set.SiteName, code, ttl)
-		return m
+		site := s.set.SiteName
+		m = OutboxMessage{Channel: "sms", To: dest, Body: smsText(text(lang, "msg.code.sms", site, code, ttl),
+			text(lang, "msg.code.sms.medium", site, code, ttl), text(lang, "msg.code.sms.short", site, code, ttl))}
+	} else {
+		m = emailMessage(dest, text(lang, "msg.code.subject", s.set.SiteName), text(lang, "msg.code.body", s.set.SiteName, code, ttl), "", "")
 	}
-	m.Channel = "email"
-	m.Subject = s.set.SiteName + " verification code"
-	m.Body = fmt.Sprintf("Your %s verification code is:\n\n%s\n\nIt works for %s. If you did not ask for it, someone may know your password: change it and tell your administrator.\n\nNever share this code.",
-		s.set.SiteName, code, ttl)
-	m.HTML = textToHTML(m.Body)
+	m.UserID, m.CreatedAt, m.GiveUpAt, m.EraseAt = u.ID, now, now.Add(s.set.CodeTTL), now.Add(s.set.CodeTTL)
 	return m
 }
 
@@ -123,28 +123,9 @@ func (s *Service) CodeStatus(ctx context.Context, a *Auth, p CodePurpose, ch Met
 		ExpiresIn: max(0, ci.ExpiresAt.Sub(now)), Usable: ci.Usable, Delivery: ci.Delivery}, nil
 }
 
-// humanDuration says a duration in words: "10 minutes", "1 minute", "45 seconds".
-func humanDuration(d time.Duration) string {
-	d = d.Round(time.Second)
-	if d < time.Second {
-		d = time.Second
-	}
-	unit := func(n int64, one string) string {
-		if n == 1 {
-			return "1 " + one
-		}
-		return fmt.Sprintf("%d %ss", n, one)
-	}
-	switch {
-	case d >= time.Hour && d%time.Hour == 0:
-		return unit(int64(d/time.Hour), "hour")
-	case d >= time.Minute && d%time.Minute == 0:
-		return unit(int64(d/time.Minute), "minute")
-	case d > 2*time.Minute:
-		return unit(int64((d+30*time.Second)/time.Minute), "minute")
-	}
-	return unit(int64(d/time.Second), "second")
-}
+// humanDuration says a duration in English words: "10 minutes", "1 minute",
+// "45 seconds" (the domain's error messages; pages translate them by code).
+func humanDuration(d time.Duration) string { return Duration(Languages[0], d) }
 
 // HumanDuration is humanDuration for the pages.
 func HumanDuration(d time.Duration) string { return humanDuration(d) }

@@ -10,7 +10,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"html"
 	"math/big"
 	"strconv"
 	"strings"
@@ -96,16 +95,4 @@ func NormalizeCode(in string) (string, bool) {
 		}
 	}
 	return b.String(), b.Len() == 6
-}
-
-func textToHTML(text string) string {
-	var b strings.Builder
-	b.WriteString(`<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5">`)
-	for _, p := range strings.Split(text, "\n\n") {
-		b.WriteString("<p>")
-		b.WriteString(strings.ReplaceAll(html.EscapeString(p), "\n", "<br>"))
-		b.WriteString("</p>")
-	}
-	b.WriteString("</body></html>")
-	return b.String()
 }

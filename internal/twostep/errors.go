@@ -43,6 +43,8 @@ const (
 	ESendLimit            = "send_limit_reached"
 	EUnavailable          = "unavailable"
 	EHTTPMethod           = "http_method_not_allowed" // the address exists, not for this HTTP method
+	ELinkExpired          = "link_expired"
+	EUsernameTaken        = "username_taken"
 	EInternal             = "internal"
 )
 

@@ -39,6 +39,7 @@ type env struct {
 	clock  *fakeClock
 	center *twostep.Center
 	staff  *twostep.User
+	secret string // an authenticator app's key, for tests that need it later
 }
 
 func newEnv(t testing.TB, s *store.Store, mod func(*twostep.Settings)) *env {

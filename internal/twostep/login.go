@@ -23,6 +23,8 @@ type LoginResult struct {
 	GraceLeft int          // setup_suggested: grace logins left after this one
 	// RecoveryCodes tells the sign-in page whether to offer "a recovery code".
 	RecoveryCodes bool
+	// Trusted is set when a trusted browser skipped the second step (B23).
+	Trusted bool
 }
 
 // Login checks a username and password (B3 throttling, same answer and cost for
@@ -92,6 +94,11 @@ func (s *Service) afterPassword(ctx context.Context, u *User, center *Center, c 
 	case center == nil || !center.TwoStepAvailable:
 		// R1: no 2SV outside the beta.
 	case u.TwoStepOn && len(usable) > 0: // R4
+		if res.Trusted, err = s.trustedBrowser(ctx, u, center, c); err != nil {
+			return nil, err
+		} else if res.Trusted {
+			break // B23: this browser passed the second step lately
+		}
 		res.State = StateTwoStep
 		for _, m := range usable {
 			res.Methods = append(res.Methods, MethodView{Type: m.Type, Label: maskLabel(m), VerifiedAt: m.VerifiedAt})
@@ -120,6 +127,9 @@ func (s *Service) afterPassword(ctx context.Context, u *User, center *Center, c 
 	action := "login_ok"
 	if res.State == StateTwoStep {
 		action = "login_password_ok"
+	}
+	if res.Trusted {
+		action = "trusted_browser_used" // signed in without the second step (B23)
 	}
 	s.audit(ctx, u.CenterID, u.Username, action, u.Username, c, string(res.State))
 	return res, nil

@@ -46,8 +46,11 @@ func (s *Service) TurnOff(ctx context.Context, a *Auth, password string, c Clien
 	if err := s.store.DeleteUserSessions(ctx, a.User.ID, a.Session.IDHash); err != nil {
 		return err
 	}
+	if err := s.forgetBrowsers(ctx, a.User.ID); err != nil {
+		return err
+	}
 	s.audit(ctx, a.centerID(), a.User.Username, "two_step_off", a.User.Username, c, "")
-	s.notify(ctx, a.User, c, "2-Step Verification was turned off", "2-Step Verification was turned off for your account, and all your verified methods were deleted.")
+	s.notify(ctx, a.User, c, "two_step_off")
 	return nil
 }
 
@@ -256,7 +259,7 @@ func (s *Service) VerifySetup(ctx context.Context, a *Auth, t MethodType, code s
 		return nil, err
 	}
 	s.audit(ctx, a.centerID(), a.User.Username, "method_added", a.User.Username, c, string(t))
-	s.notify(ctx, a.User, c, "a verified method was added", fmt.Sprintf("A verified method (%s: %s) was added to your account for 2-Step Verification.", methodName(t), maskLabel(*m)))
+	s.notify(ctx, a.User, c, "method_added", methodName(langOf(a.User), t), maskLabel(*m))
 	return &MethodView{Type: t, Label: m.Label, VerifiedAt: now}, nil
 }
 
@@ -310,23 +313,14 @@ func (s *Service) DeleteMethod(ctx context.Context, a *Auth, t MethodType, passw
 	if err := s.store.DeleteUserSessions(ctx, a.User.ID, a.Session.IDHash); err != nil {
 		return err
 	}
+	if err := s.forgetBrowsers(ctx, a.User.ID); err != nil {
+		return err
+	}
 	s.audit(ctx, a.centerID(), a.User.Username, "method_deleted", a.User.Username, c, string(t))
-	s.notify(ctx, a.User, c, "a verified method was deleted", fmt.Sprintf("A verified method (%s: %s) was deleted from your account.", methodName(t), maskLabel(*target)))
+	s.notify(ctx, a.User, c, "method_deleted", methodName(langOf(a.User), t), maskLabel(*target))
 	return nil
 }
 
 func lastMethodError() error {
 	return Errorf(ELastMethodRequired, "Your center requires 2-Step Verification, so your last verified method cannot be deleted. Add another one first.")
-}
-
-func methodName(t MethodType) string {
-	switch t {
-	case MethodTOTP:
-		return "authenticator app"
-	case MethodPhone:
-		return "mobile phone"
-	case MethodEmail:
-		return "email address"
-	}
-	return "recovery code"
 }

@@ -46,7 +46,10 @@ type Center struct {
 	TwoStepRequired  bool // R13
 	AllowedMethods   []MethodType
 	GraceLogins      int // R14; -1 means the portal default
-	CreatedAt        time.Time
+	// TrustedBrowserDays is how long a browser may skip the second step once
+	// trusted (B23): 0 to 90, 0 hides the choice.
+	TrustedBrowserDays int
+	CreatedAt          time.Time
 	// TimeZone is the IANA name times are shown in for the center's people;
 	// "" means the portal's default.
 	TimeZone string
@@ -86,7 +89,10 @@ type User struct {
 	PasswordHash    string
 	TwoStepOn       bool
 	GraceLoginsUsed int
-	CreatedAt       time.Time
+	// Language is the page language the person last used ("en", "es"; empty
+	// when not known yet): their emails and text messages are written in it (B25).
+	Language  string
+	CreatedAt time.Time
 }
 
 // Method is a verified (or, while being added, pending) method of a user.
@@ -112,6 +118,9 @@ const (
 	StateTwoStep        SessionState = "two_step"
 	StateSetupSuggested SessionState = "setup_suggested"
 	StateSetupRequired  SessionState = "setup_required"
+	// StateChoosePassword is a password-reset session that may now set the
+	// new password (B21); it never reaches anything else.
+	StateChoosePassword SessionState = "choose_password"
 )
 
 // Session is a signed-in (or signing-in) browser or API client.
@@ -129,7 +138,13 @@ type Session struct {
 	// AMR says how the person signed in, as RFC 8176 values separated by
 	// spaces: "pwd" after the password, "pwd otp mfa" after a second step…
 	AMR string
+	// ResetHash is set on a password-reset session: the hash of the link it
+	// was started from (B21). Such a session is never signed in.
+	ResetHash []byte
 }
+
+// Resetting reports whether the session resets a forgotten password.
+func (s *Session) Resetting() bool { return len(s.ResetHash) > 0 }
 
 // AMR values (RFC 8176) for the ways of signing in.
 const (
@@ -161,6 +176,9 @@ func (s *Session) TwoStepUsed() bool {
 type Client struct {
 	IP        string
 	UserAgent string
+	// Trusted are the trusted-browser tokens this browser holds (B23), one per
+	// person who chose "don't ask again" on it.
+	Trusted []string
 }
 
 // AuditEvent is one row of the audit log (B6). It never holds a code, password or secret.

@@ -33,6 +33,8 @@ type Policy struct {
 	AllowedMethods  []MethodType // nil: unchanged; empty is refused
 	GraceLogins     *int
 	TimeZone        *string // IANA name; "" is the portal's default
+	// TrustedBrowserDays is how long a browser may skip the second step (B23), 0–90.
+	TrustedBrowserDays *int
 }
 
 // SetPolicy changes a center's 2SV requirement (R13), allowed method types (B17)
@@ -74,6 +76,13 @@ func (s *Service) SetPolicy(ctx context.Context, actor *User, centerID int64, p 
 		}
 		ctr.TimeZone = name
 		changes = append(changes, "time_zone="+name)
+	}
+	if p.TrustedBrowserDays != nil {
+		if *p.TrustedBrowserDays < 0 || *p.TrustedBrowserDays > MaxTrustedBrowserDays {
+			v.add(FieldError(EInvalid, "trusted_browser_days", fmt.Sprintf("Trusted browsers: a number of days from 0 to %d.", MaxTrustedBrowserDays)))
+		}
+		ctr.TrustedBrowserDays = *p.TrustedBrowserDays
+		changes = append(changes, fmt.Sprintf("trusted_browser_days=%d", *p.TrustedBrowserDays))
 	}
 	if err := v.err(); err != nil {
 		return nil, err
@@ -195,9 +204,11 @@ func (s *Service) ResetTwoStep(ctx context.Context, actor *User, username string
 	if err := s.store.DeleteUserSessions(ctx, u.ID, nil); err != nil {
 		return err
 	}
+	if err := s.forgetBrowsers(ctx, u.ID); err != nil {
+		return err
+	}
 	s.audit(ctx, u.CenterID, actor.Username, "two_step_reset", u.Username, c, "")
-	s.notify(ctx, u, c, "your 2-Step Verification was reset",
-		fmt.Sprintf("An administrator (%s) reset 2-Step Verification for your account. Your verified methods and recovery codes were deleted; set up a verified method at your next sign-in.", actor.Username))
+	s.notify(ctx, u, c, "two_step_reset", actor.Username)
 	return nil
 }
 

@@ -68,7 +68,7 @@ func (s *Service) GenerateRecoveryCodes(ctx context.Context, a *Auth, password s
 		return nil, err
 	}
 	s.audit(ctx, a.centerID(), a.User.Username, "recovery_codes_generated", a.User.Username, c, "")
-	s.notify(ctx, a.User, c, "new recovery codes", "New recovery codes were made for your account. Any earlier ones no longer work.")
+	s.notify(ctx, a.User, c, "recovery_codes")
 	return codes, nil
 }
 

@@ -59,26 +59,43 @@ func DefaultSendCaps() SendCaps {
 	}
 }
 
+// sendCap is one counted limit: the throttle key and its cap.
+type sendCap struct {
+	key string
+	cap Cap
+}
+
+// Keys of the send caps (B8), shared by codes, reset links and invitations.
+func capUser(id int64) string      { return "send:user:" + strconv.FormatInt(id, 10) }
+func capDest(dest string) string   { return "send:dest:" + strings.ToLower(dest) }
+func capAddr(ip string) string     { return "send:addr:" + ip }
+func capCenter(id int64) string    { return "send:center:" + strconv.FormatInt(id, 10) }
+func capLogin(login string) string { return "send:login:" + strings.ToLower(login) }
+
+const capGlobal = "send:global"
+
 // checkSendCaps counts one send against every cap and refuses past any of them
 // (send_limit_reached with RetryAfter). The counts are the database's, shared by
 // every instance. undo takes the counts back when the send does not happen.
 func (s *Service) checkSendCaps(ctx context.Context, u *User, dest string, c Client) (undo func(), err error) {
+	return s.countSends(ctx, u.ID, []sendCap{
+		{capUser(u.ID), s.set.SendCaps.User},
+		{capDest(dest), s.set.SendCaps.Destination},
+		{capAddr(c.IP), s.set.SendCaps.Address},
+		{capCenter(u.CenterID), s.set.SendCaps.Center},
+		{capGlobal, s.set.SendCaps.Global},
+	})
+}
+
+// countSends counts one send under each cap, hourly and daily, and refuses
+// past any of them; userID only labels the log line.
+func (s *Service) countSends(ctx context.Context, userID int64, caps []sendCap) (undo func(), err error) {
 	now := s.clock.Now()
 	var counted []string
 	undo = func() {
 		for _, k := range counted {
 			s.store.UndoThrottleHit(context.WithoutCancel(ctx), k)
 		}
-	}
-	caps := []struct {
-		key string
-		cap Cap
-	}{
-		{"send:user:" + strconv.FormatInt(u.ID, 10), s.set.SendCaps.User},
-		{"send:dest:" + strings.ToLower(dest), s.set.SendCaps.Destination},
-		{"send:addr:" + addressKey(c.IP), s.set.SendCaps.Address},
-		{"send:center:" + strconv.FormatInt(u.CenterID, 10), s.set.SendCaps.Center},
-		{"send:global", s.set.SendCaps.Global},
 	}
 	for _, cp := range caps {
 		for _, w := range []struct {
@@ -99,7 +116,7 @@ func (s *Service) checkSendCaps(ctx context.Context, u *User, dest string, c Cli
 			if hits > w.limit {
 				undo()
 				wait := start.Add(w.window).Sub(now)
-				s.log.WarnContext(ctx, "send refused by a cap", "cap", strings.SplitN(cp.key, ":", 3)[1]+w.suffix, "user_id", u.ID)
+				s.log.WarnContext(ctx, "send refused by a cap", "cap", strings.SplitN(cp.key, ":", 3)[1]+w.suffix, "user_id", userID)
 				return nil, &Error{Code: ESendLimit, RetryAfter: wait,
 					Message: fmt.Sprintf("Too many codes were sent. You can ask for a new one in %s, or use another method.", humanDuration(wait))}
 			}

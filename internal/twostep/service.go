@@ -2,7 +2,6 @@ package twostep
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -38,6 +37,10 @@ type Settings struct {
 	TimeZone string
 	// NoticeGiveUp bounds how long the outbox retries a message without a code.
 	NoticeGiveUp time.Duration
+	// ResetTTL is how long a password-reset link works (B21).
+	ResetTTL time.Duration
+	// InviteTTL is how long an invitation link works (B22).
+	InviteTTL time.Duration
 }
 
 // DefaultSettings returns PRODUCT.md's defaults.
@@ -49,6 +52,7 @@ func DefaultSettings() Settings {
 		SessionIdle: 30 * time.Minute, SessionAbsolute: 12 * time.Hour, RecentAuth: 15 * time.Minute,
 		LoginAccountLimit: 10, LoginAddressLimit: 100, LoginWindow: 15 * time.Minute,
 		SMSCountries: []int{1}, SendCaps: DefaultSendCaps(), NoticeGiveUp: 24 * time.Hour, StaffTwoStepRequired: true,
+		ResetTTL: 30 * time.Minute, InviteTTL: 7 * 24 * time.Hour,
 	}
 }
 
@@ -99,24 +103,28 @@ func (s *Service) audit(ctx context.Context, centerID int64, actor, action, targ
 	}
 }
 
-// notify emails a security notice to the user's account address (B5).
-func (s *Service) notify(ctx context.Context, u *User, c Client, subject, what string) {
+// notify emails a security notice to the user's account address (B5), in
+// their language (B25): kind picks the notice's subject and sentence from the
+// catalogue ("msg.notice.KIND.subject", "….body"), filled with args.
+func (s *Service) notify(ctx context.Context, u *User, c Client, kind string, args ...any) {
 	if u.Email == "" {
 		return
 	}
 	now := s.clock.Now()
-	body := fmt.Sprintf("Hello %s,\n\n%s\n\nWhen: %s\nFrom address: %s\nBrowser: %s\n\nIf this was not you, sign in and change your password, or contact your center's administrator.\n\n— %s",
-		u.Username, what, now.In(s.userLocation(ctx, u)).Format("2 Jan 2006 15:04 MST"), orUnknown(cleanText(c.IP, 64)), orUnknown(DescribeBrowser(c.UserAgent)), s.set.SiteName)
-	m := &OutboxMessage{Channel: "email", To: u.Email, Subject: s.set.SiteName + ": " + subject, Body: body, HTML: textToHTML(body),
-		UserID: u.ID, CreatedAt: now, GiveUpAt: now.Add(s.set.NoticeGiveUp), EraseAt: now.Add(s.set.NoticeGiveUp)}
-	if err := s.store.Enqueue(ctx, m); err != nil {
+	lang := langOf(u)
+	unknown := text(lang, "msg.unknown")
+	body := text(lang, "msg.notice.body", u.Username, text(lang, "msg.notice."+kind+".body", args...),
+		now.In(s.userLocation(ctx, u)).Format(text(lang, "msg.time")), orDefault(cleanText(c.IP, 64), unknown), orDefault(describeBrowser(lang, c.UserAgent), unknown), s.set.SiteName)
+	m := emailMessage(u.Email, text(lang, "msg.notice.subject", s.set.SiteName, text(lang, "msg.notice."+kind+".subject")), body, "", "")
+	m.UserID, m.CreatedAt, m.GiveUpAt, m.EraseAt = u.ID, now, now.Add(s.set.NoticeGiveUp), now.Add(s.set.NoticeGiveUp)
+	if err := s.store.Enqueue(ctx, &m); err != nil {
 		s.log.ErrorContext(ctx, "security notice not queued", "user_id", u.ID, "err", err)
 	}
 }
 
-func orUnknown(s string) string {
+func orDefault(s, def string) string {
 	if s == "" {
-		return "unknown"
+		return def
 	}
 	return s
 }

@@ -5,7 +5,7 @@ package twostep
 // available (every method type allowed, the portal's grace logins) and, unless
 // the portal is told otherwise, required. Its ID is 0 and its name empty.
 func (s *Service) staffCenter() *Center {
-	return &Center{TwoStepAvailable: true, TwoStepRequired: s.set.StaffTwoStepRequired, GraceLogins: -1}
+	return &Center{TwoStepAvailable: true, TwoStepRequired: s.set.StaffTwoStepRequired, GraceLogins: -1, TrustedBrowserDays: DefaultTrustedBrowserDays}
 }
 
 // policyCenter returns the center whose 2SV rules apply to u: their own, or

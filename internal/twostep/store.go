@@ -21,6 +21,9 @@ type Store interface {
 	CodeStore
 	GuardStore
 	AuditStore
+	ResetStore
+	InvitationStore
+	TrustedBrowserStore
 }
 
 // CenterStore keeps centers.
@@ -55,6 +58,8 @@ type UserStore interface {
 	SetGraceLoginsUsed(ctx context.Context, userID int64, used int) error
 	// MethodTypesByCenter returns the verified method types of each user of a center.
 	MethodTypesByCenter(ctx context.Context, centerID int64) (map[int64][]MethodType, error)
+	// SetLanguage records the page language the user last used (B25).
+	SetLanguage(ctx context.Context, userID int64, lang string) error
 }
 
 // SessionStore keeps sessions by the hash of their id.

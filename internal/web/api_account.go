@@ -207,7 +207,15 @@ func (s *Server) apiSessions(w http.ResponseWriter, r *http.Request, a *twostep.
 	out := []map[string]any{}
 	for _, ss := range list {
 		out = append(out, map[string]any{"id": ss.ID, "created_at": rfc3339(ss.CreatedAt), "last_seen_at": rfc3339(ss.LastSeenAt),
-			"ip": ss.IP, "user_agent": ss.UserAgent, "current": ss.Current})
+			"ip": ss.IP, "user_agent": ss.UserAgent, "current": ss.Current, "kind": "session"})
+	}
+	trusted, err := s.svc.TrustedBrowsers(r.Context(), a, clientOf(r))
+	if err != nil {
+		return err
+	}
+	for _, b := range trusted { // B23: removable with DELETE /api/v1/account/trusted-browsers/{id}
+		out = append(out, map[string]any{"id": b.ID, "created_at": rfc3339(b.CreatedAt), "last_seen_at": rfc3339(b.LastUsedAt),
+			"ip": b.IP, "user_agent": b.UserAgent, "current": b.Current, "kind": "trusted_browser", "trusted_until": rfc3339(b.ExpiresAt)})
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -90,11 +90,12 @@ func (s *Server) apiAdminPolicy(w http.ResponseWriter, r *http.Request, a *twost
 		Allowed  *[]string `json:"allowed_methods"`
 		Grace    *int      `json:"grace_logins"`
 		TimeZone *string   `json:"time_zone"`
+		Trusted  *int      `json:"trusted_browser_days"`
 	}
 	if err := decodeJSON(r, &in, false); err != nil {
 		return err
 	}
-	p := twostep.Policy{TwoStepRequired: in.Required, GraceLogins: in.Grace, TimeZone: in.TimeZone}
+	p := twostep.Policy{TwoStepRequired: in.Required, GraceLogins: in.Grace, TimeZone: in.TimeZone, TrustedBrowserDays: in.Trusted}
 	if in.Allowed != nil {
 		p.AllowedMethods = []twostep.MethodType{}
 		for _, t := range *in.Allowed {
@@ -128,7 +129,7 @@ func (s *Server) centerJSON(c *twostep.Center) map[string]any {
 		grace = s.svc.Settings().GraceLogins
 	}
 	return map[string]any{"id": c.ID, "name": c.Name, "two_step_available": c.TwoStepAvailable, "two_step_required": c.TwoStepRequired,
-		"allowed_methods": allowed, "grace_logins": grace, "time_zone": s.svc.Location(c).String()}
+		"allowed_methods": allowed, "grace_logins": grace, "time_zone": s.svc.Location(c).String(), "trusted_browser_days": c.TrustedBrowserDays}
 }
 
 func (s *Server) apiAdminReset(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {

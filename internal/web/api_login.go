@@ -92,8 +92,9 @@ func codeSentJSON(c *twostep.CodeSent) map[string]any {
 
 func (s *Server) apiVerify(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
 	var in struct {
-		Method string `json:"method"`
-		Code   string `json:"code"`
+		Method       string `json:"method"`
+		Code         string `json:"code"`
+		TrustBrowser bool   `json:"trust_browser"`
 	}
 	if err := decodeJSON(r, &in, false); err != nil {
 		return err
@@ -102,9 +103,12 @@ func (s *Server) apiVerify(w http.ResponseWriter, r *http.Request, a *twostep.Au
 		s.metrics.signIn("second_step", twostep.ErrorCode(err))
 		return err
 	}
-	s.metrics.signIn("second_step", "signed_in")
+	s.metrics.signIn("second_step", string(a.Session.State))
 	s.setSessionCookie(w, a.Token)
-	writeJSON(w, http.StatusOK, map[string]string{"state": string(twostep.StateSignedIn)})
+	if in.TrustBrowser && s.svc.TrustedBrowserDays(a) > 0 {
+		s.trustBrowser(w, r, a)
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"state": string(a.Session.State)}) // choose_password for a password reset
 	return nil
 }
 

@@ -44,6 +44,8 @@ var statusOf = map[string]int{
 	twostep.ESendLimit:            http.StatusTooManyRequests,
 	twostep.EUnavailable:          http.StatusServiceUnavailable,
 	twostep.EHTTPMethod:           http.StatusMethodNotAllowed,
+	twostep.ELinkExpired:          http.StatusGone,
+	twostep.EUsernameTaken:        http.StatusConflict,
 }
 
 type apiError struct {

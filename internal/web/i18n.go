@@ -54,10 +54,15 @@ func (s *Server) pageLanguage(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
-// T returns the text of key in the page's language, filled with args.
+// T returns the text of key in the page's language, filled with args. Keys the
+// pages do not have come from the domain's catalogue of messages (B25), so
+// pages, emails and text messages use the same words.
 func (p pageData) T(key string, args ...any) string {
 	text, ok := catalogs[p.Lang][key]
 	if !ok {
+		if t, found := twostep.Text(p.Lang, key, args...); found {
+			return t
+		}
 		text = catalogEN[key]
 	}
 	if len(args) == 0 {
@@ -75,24 +80,7 @@ func (p pageData) N(key string, n int) string {
 }
 
 // Dur says a duration in words in the page's language.
-func (p pageData) Dur(d time.Duration) string {
-	d = d.Round(time.Second)
-	unit := func(n int64, one, many string) string {
-		if n == 1 {
-			return p.T(one)
-		}
-		return p.T(many, n)
-	}
-	switch {
-	case d >= time.Hour && d%time.Hour == 0:
-		return unit(int64(d/time.Hour), "dur.hour", "dur.hours")
-	case d >= time.Minute && d%time.Minute == 0:
-		return unit(int64(d/time.Minute), "dur.minute", "dur.minutes")
-	case d > 2*time.Minute:
-		return unit(int64((d+30*time.Second)/time.Minute), "dur.minute", "dur.minutes")
-	}
-	return unit(max(1, int64(d/time.Second)), "dur.second", "dur.seconds")
-}
+func (p pageData) Dur(d time.Duration) string { return twostep.Duration(p.Lang, d) }
 
 // Method names a method type.
 func (p pageData) Method(t twostep.MethodType) string { return p.T("method." + string(t)) }

@@ -57,7 +57,7 @@ func (s *Server) withBasics(h http.Handler) http.Handler {
 			rand.Read(b)
 			id = hex.EncodeToString(b)
 		}
-		c := twostep.Client{IP: s.clientIP(r), UserAgent: r.UserAgent()}
+		c := twostep.Client{IP: s.clientIP(r), UserAgent: r.UserAgent(), Trusted: s.trustedTokens(r)}
 		ctx := context.WithValue(context.WithValue(r.Context(), keyRequestID, id), keyClient, c)
 		r = r.WithContext(ctx)
 		if r.Body != nil {

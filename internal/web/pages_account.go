@@ -21,6 +21,7 @@ type accountView struct {
 	Rows     []methodRow
 	Forced   bool
 	Sessions []twostep.SessionView
+	Trusted  []twostep.TrustedBrowserView
 }
 
 func (s *Server) accountData(r *http.Request, a *twostep.Auth) (pageData, error) {
@@ -46,6 +47,9 @@ func (s *Server) accountData(r *http.Request, a *twostep.Auth) (pageData, error)
 		if av.Sessions, err = s.svc.Sessions(r.Context(), a); err != nil {
 			return pageData{}, err
 		}
+		if av.Trusted, err = s.svc.TrustedBrowsers(r.Context(), a, clientOf(r)); err != nil {
+			return pageData{}, err
+		}
 	}
 	d := s.page(r, a, "account.title")
 	d.D, d.Flash = av, flashFrom(r, d, nil)
@@ -58,9 +62,9 @@ func (s *Server) accountData(r *http.Request, a *twostep.Auth) (pageData, error)
 func flashFrom(r *http.Request, d pageData, known func(name string) bool) string {
 	done := r.URL.Query().Get("done")
 	switch done {
-	case "on", "off", "deleted", "password", "revoked", "center", "policy", "zone":
+	case "on", "off", "deleted", "password", "revoked", "center", "policy", "zone", "password-reset", "welcome", "untrusted", "uninvited":
 		return d.T("flash." + done)
-	case "added", "reset":
+	case "added", "reset", "invited", "resent":
 		if who := r.URL.Query().Get("who"); known != nil && known(who) {
 			return d.T("flash."+done, who)
 		}

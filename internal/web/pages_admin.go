@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/providerportal/portal/internal/twostep"
 )
@@ -78,6 +79,10 @@ type adminView struct {
 	Users    []twostep.UserState
 	Zone     string   // the center's time zone, or what was submitted
 	Zones    []string // suggestions
+	Trusted  string   // what the trusted-browser days field shows (B23)
+	// Invitations are the pending ones (B22); InviteTTL how long their links work.
+	Invitations []twostep.Invitation
+	InviteTTL   time.Duration
 }
 
 // commonZones are suggested in the time zone field (any IANA name is accepted).
@@ -89,17 +94,23 @@ func (s *Server) adminData(r *http.Request, a *twostep.Auth) (pageData, error) {
 	if err != nil {
 		return pageData{}, err
 	}
+	invs, err := s.svc.Invitations(r.Context(), a.User, 0)
+	if err != nil {
+		return pageData{}, err
+	}
 	grace := ctr.GraceLogins
 	if grace < 0 {
 		grace = s.svc.Settings().GraceLogins
 	}
-	v := adminView{Center: ctr, Users: users, Grace: strconv.Itoa(grace), Required: ctr.TwoStepRequired, Zone: ctr.TimeZone, Zones: commonZones}
+	v := adminView{Center: ctr, Users: users, Grace: strconv.Itoa(grace), Required: ctr.TwoStepRequired, Zone: ctr.TimeZone, Zones: commonZones,
+		Trusted: strconv.Itoa(ctr.TrustedBrowserDays), Invitations: invs, InviteTTL: s.svc.Settings().InviteTTL}
 	for _, t := range twostep.AllMethodTypes {
 		v.Types = append(v.Types, typeChoice{Type: t, Allowed: ctr.Allows(t)})
 	}
 	d := pageData{Lang: pickLanguage(r), Auth: a, Title: ctr.Name, D: &v}
 	d.Flash = flashFrom(r, d, func(name string) bool {
-		return slices.ContainsFunc(users, func(u twostep.UserState) bool { return u.Username == name })
+		return slices.ContainsFunc(users, func(u twostep.UserState) bool { return u.Username == name }) ||
+			slices.ContainsFunc(invs, func(i twostep.Invitation) bool { return i.Username == name })
 	})
 	return d, nil
 }
@@ -138,13 +149,20 @@ func (s *Server) pageAdminPolicy(w http.ResponseWriter, r *http.Request, a *twos
 		grace = -1 // refused by the domain with a message tied to the field
 	}
 	p.GraceLogins = &grace
+	if v := r.PostForm.Get("trusted_browser_days"); v != "" {
+		days, err := strconv.Atoi(v)
+		if err != nil {
+			days = -1 // refused by the domain with a message tied to the field
+		}
+		p.TrustedBrowserDays = &days
+	}
 	if _, err := s.svc.SetPolicy(r.Context(), a.User, 0, p, clientOf(r)); err != nil {
 		d, derr := s.adminData(r, a)
 		if derr != nil {
 			return derr
 		}
 		v := d.D.(*adminView) // show what was submitted, not what is saved
-		v.Grace, v.Required = r.PostForm.Get("grace_logins"), required
+		v.Grace, v.Required, v.Trusted = r.PostForm.Get("grace_logins"), required, r.PostForm.Get("trusted_browser_days")
 		for i := range v.Types {
 			v.Types[i].Allowed = slices.Contains(p.AllowedMethods, v.Types[i].Type)
 		}
@@ -170,26 +188,6 @@ func (s *Server) pageAdminTimeZone(w http.ResponseWriter, r *http.Request, a *tw
 		return nil
 	}
 	http.Redirect(w, r, "/admin?done=zone", http.StatusSeeOther)
-	return nil
-}
-
-func (s *Server) pageAdminCreateUser(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
-	if err := requireAdmin(a); err != nil {
-		return err
-	}
-	form := map[string]string{"username": r.PostFormValue("username"), "email": r.PostFormValue("email"), "role": r.PostFormValue("role")}
-	_, err := s.svc.CreateUser(r.Context(), a.User, twostep.NewUser{CenterID: a.User.CenterID, Username: form["username"], Email: form["email"],
-		Password: r.PostFormValue("password"), Role: twostep.Role(form["role"])}, clientOf(r))
-	if err != nil {
-		d, derr := s.adminData(r, a)
-		if derr != nil {
-			return derr
-		}
-		d.Form = form
-		s.formError(w, r, "admin", d, err)
-		return nil
-	}
-	http.Redirect(w, r, "/admin?done=added&who="+url.QueryEscape(form["username"]), http.StatusSeeOther)
 	return nil
 }
 

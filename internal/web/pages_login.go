@@ -17,7 +17,9 @@ func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) pageLogin(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "login", s.page(r, nil, "login.title"))
+	d := s.page(r, nil, "login.title")
+	d.Flash = flashFrom(r, d, nil)
+	s.render(w, r, http.StatusOK, "login", d)
 }
 
 func (s *Server) pageLoginPost(w http.ResponseWriter, r *http.Request) {
@@ -48,6 +50,8 @@ type challengeView struct {
 	Sends       bool
 	Status      *twostep.CodeStatus
 	ResendIn    time.Duration
+	TrustDays   int  // > 0: offer "don't ask again on this browser" (B23)
+	Reset       bool // a password reset, not a sign-in (B21)
 }
 
 func (s *Server) challengeData(r *http.Request, a *twostep.Auth) (pageData, error) {
@@ -55,7 +59,8 @@ func (s *Server) challengeData(r *http.Request, a *twostep.Auth) (pageData, erro
 	if err != nil {
 		return pageData{}, err
 	}
-	v := challengeView{Methods: res.Methods, Selected: a.Session.Selected, HasRecovery: res.RecoveryCodes}
+	v := challengeView{Methods: res.Methods, Selected: a.Session.Selected, HasRecovery: res.RecoveryCodes,
+		TrustDays: s.svc.TrustedBrowserDays(a), Reset: a.Session.Resetting()}
 	for _, m := range res.Methods {
 		v.HasTOTP = v.HasTOTP || m.Type == twostep.MethodTOTP
 	}
@@ -136,8 +141,15 @@ func (s *Server) pageVerify(w http.ResponseWriter, r *http.Request, a *twostep.A
 		s.formError(w, r, "challenge", d, err)
 		return nil
 	}
-	s.metrics.signIn("second_step", "signed_in")
+	s.metrics.signIn("second_step", string(a.Session.State))
 	s.setSessionCookie(w, a.Token)
+	if r.PostFormValue("trust_browser") == "true" && s.svc.TrustedBrowserDays(a) > 0 {
+		s.trustBrowser(w, r, a)
+	}
+	if a.Session.State == twostep.StateChoosePassword {
+		http.Redirect(w, r, "/password-reset/new", http.StatusSeeOther)
+		return nil
+	}
 	http.Redirect(w, r, "/account", http.StatusSeeOther)
 	return nil
 }

@@ -109,6 +109,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	if d.loc == nil && d.Auth != nil {
 		d.loc = s.svc.Location(d.Auth.Center)
 	}
+	if err := s.svc.RememberLanguage(r.Context(), d.Auth, d.Lang); err != nil { // B25: their messages follow
+		s.log.WarnContext(r.Context(), "language not remembered", "err", err, "request_id", requestID(r))
+	}
 	var buf bytes.Buffer
 	if err := s.pages[page].ExecuteTemplate(&buf, "layout", d); err != nil {
 		s.log.ErrorContext(r.Context(), "render", "page", page, "err", err, "request_id", requestID(r))
@@ -157,6 +160,8 @@ func (s *Server) redirectForState(w http.ResponseWriter, r *http.Request, a *two
 	switch a.Session.State {
 	case twostep.StateTwoStep:
 		to = "/login/verify"
+	case twostep.StateChoosePassword:
+		to = "/password-reset/new"
 	case twostep.StateSetupSuggested:
 		if r.Method == http.MethodPost && r.URL.Path == "/login" {
 			to = "/login/notice" // shown once, right after the password

@@ -108,13 +108,13 @@ func TestAdminAndStaffPages(t *testing.T) {
 		if err != nil || len(rows) != 3 || strings.Join(rows[0], ",") != "username,role,two_step_on,methods,grace_logins_left" || rows[2][0] != "jdoe" || rows[2][4] != "1" {
 			t.Fatalf("csv %q %v", rows, err)
 		}
-		redirectsTo(t, admin.form("/admin/users", "username", "nurse", "email", "nurse@example.org", "password", pw, "role", "provider"), "/admin?done=added&who=nurse")
+		redirectsTo(t, admin.form("/admin/invitations", "username", "nurse", "email", "nurse@example.org", "role", "provider"), "/admin?done=invited&who=nurse")
 		contains(t, admin.form("/admin/users/jdoe/reset", "password", "wrong wrong wrong"), `id="password-error"`)
 		redirectsTo(t, admin.form("/admin/users/jdoe/reset", "password", pw), "/admin?done=reset&who=jdoe")
 		if a := admin.form("/admin/users/oakadmin/reset", "password", pw); a.status != 404 {
 			t.Fatalf("reset across centers: %d", a.status)
 		}
-		contains(t, admin.page("/admin/audit"), "changed the 2-Step Verification policy", "reset 2-Step Verification for jdoe", "added nurse (Provider)")
+		contains(t, admin.page("/admin/audit"), "changed the 2-Step Verification policy", "reset 2-Step Verification for jdoe", "invited nurse (Provider)")
 		if strings.Contains(string(admin.page("/admin/audit").raw), "Oak School") {
 			t.Fatal("another center's events in the audit log")
 		}
