@@ -82,8 +82,7 @@ func (s *Service) Invite(ctx context.Context, actor *User, ni NewInvitation, c C
 	now := s.clock.Now()
 	inv := &Invitation{CenterID: ctr.ID, Username: ni.Username, Email: email, Role: ni.Role, Language: ni.Language,
 		InvitedBy: actor.Username, CreatedAt: now, ExpiresAt: now.Add(s.set.InviteTTL)}
-	undo, err := s.countSends(ctx, 0, []sendCap{{capDest(email), s.set.SendCaps.Destination}, {capAddr(c.IP), s.set.SendCaps.Address},
-		{capCenter(ctr.ID), s.set.SendCaps.Center}, {capGlobal, s.set.SendCaps.Global}})
+	undo, err := s.countInvitation(ctx, email, ctr)
 	if err != nil {
 		return nil, err
 	}
@@ -104,6 +103,18 @@ func (s *Service) Invite(ctx context.Context, actor *User, ni NewInvitation, c C
 	}
 	s.audit(ctx, ctr.ID, actor.Username, "invitation_sent", inv.Username, c, string(inv.Role))
 	return inv, nil
+}
+
+// countInvitation counts an invitation email against the caps of its address,
+// the center and the portal (B8); an administrator's own client address is not
+// capped, so onboarding a team from a shared office connection works.
+func (s *Service) countInvitation(ctx context.Context, email string, ctr *Center) (undo func(), err error) {
+	undo, err = s.countSends(ctx, 0, []sendCap{{capDest(email), s.set.SendCaps.Destination},
+		{capCenter(ctr.ID), s.set.SendCaps.Center}, {capGlobal, s.set.SendCaps.Global}})
+	if e, ok := err.(*Error); ok {
+		e.Message = fmt.Sprintf("Too many emails were sent to this address. Try again in %s.", humanDuration(e.RetryAfter))
+	}
+	return undo, err
 }
 
 // invitationMessage is the invitation email with its one link, in the invitation's language.
@@ -132,8 +143,7 @@ func (s *Service) ResendInvitation(ctx context.Context, actor *User, centerID in
 		if inv, err = tx.store.RenewInvitation(ctx, ctr.ID, username, hash, now, now.Add(s.set.InviteTTL)); err != nil {
 			return err
 		}
-		if _, err := tx.countSends(ctx, 0, []sendCap{{capDest(inv.Email), s.set.SendCaps.Destination}, {capAddr(c.IP), s.set.SendCaps.Address},
-			{capCenter(ctr.ID), s.set.SendCaps.Center}, {capGlobal, s.set.SendCaps.Global}}); err != nil {
+		if _, err := tx.countInvitation(ctx, inv.Email, ctr); err != nil {
 			return err
 		}
 		inv.InvitedBy = actor.Username
