@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -160,5 +161,29 @@ func TestPasswordResetExpiresMidway(t *testing.T) {
 			t.Fatalf("expired at the last step: %d %s", a.status, a.raw)
 		}
 		contains(t, a, "This link no longer works")
+	})
+}
+
+// Odd bytes in what people type or their browser sends are cleaned, never a
+// 500 (PostgreSQL refuses NUL and invalid UTF-8).
+func TestPasswordResetOddBytes(t *testing.T) {
+	each(t, opts{}, func(t *testing.T, p *portal) {
+		p.user("jdoe", twostep.RoleProvider)
+		c := p.client()
+		expectStatus(t, c.do("POST", "/api/v1/password-reset", []byte("{\"login\":\"jd\\u0000oe\xff\"}"), "User-Agent", "Odd\xfeAgent"), 202)
+		if a := c.form("/forgot-password", "login", "jdoe\x00\xfe"); a.status != 200 {
+			t.Fatalf("forgot form: %d", a.status)
+		}
+		expectStatus(t, c.do("POST", "/api/v1/password-reset", `{"login":"jdoe"}`, "User-Agent", "Bad\xc0Agent\xff"), 202)
+		if n, err := p.svc.HandleResetRequests(context.Background()); err != nil || n != 3 {
+			t.Fatalf("handled %d: %v", n, err)
+		}
+		if msgs := p.messagesTo("jdoe@example.org"); len(msgs) != 1 {
+			t.Fatalf("%d reset emails (only the clean request names the account)", len(msgs))
+		}
+		expect(t, c.do("POST", "/api/v1/invitations/accept", []byte("{\"token\":\"\\u0000\xff\",\"password\":\"x\"}")), 410, "link_expired")
+		if a := c.do("POST", "/api/v1/login", map[string]string{"username": "jdoe", "password": pw}, "Cookie", "portal_trusted=a\xffb.\xfe.."+strings.Repeat("x.", 40)); a.status != 200 {
+			t.Fatalf("login with an odd trusted cookie: %d %s", a.status, a.raw)
+		}
 	})
 }
