@@ -3,6 +3,8 @@
 // (password, then TOTP) or the second step alone at a given concurrency, and
 // prints throughput, latency percentiles, errors, the server's CPU time per
 // sign-in and peak memory, and the ratio to this machine's raw argon2id rate.
+// For apps (B20) it measures the forward-auth check (-mode forward-auth) and
+// the OpenID Connect code flow (-mode oidc, against the raw RS256 signing rate).
 package main
 
 import (
@@ -45,7 +47,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&o.users, "users", 1000, "users with an authenticator app to create (or reuse from -users-file)")
 	fs.IntVar(&o.concurrency, "c", 64, "concurrent clients")
 	fs.DurationVar(&o.duration, "d", 10*time.Second, "how long to run")
-	fs.StringVar(&o.mode, "mode", "full", "full (password + TOTP) or second (TOTP step alone, sessions prepared first)")
+	fs.StringVar(&o.mode, "mode", "full", "full (password + TOTP), second (TOTP step alone, sessions prepared first), forward-auth (the check before every request to a protected app) or oidc (authorize → code → token → userinfo with a session)")
 	fs.IntVar(&o.pid, "pid", 0, "the server's pid, to report its CPU time and memory from /proc")
 	fs.StringVar(&o.argon2, "argon2", "m=19456,t=2,p=1", "the server's PORTAL_ARGON2, to measure the raw hash rate here")
 	fs.StringVar(&o.usersFile, "users-file", "", "keep created users in this file and reuse them next time")
@@ -56,11 +58,22 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if o.staffPassword == "" {
 		return errors.New("-staff-password (or PORTAL_LOAD_STAFF_PASSWORD) is required")
 	}
-	if o.mode != "full" && o.mode != "second" {
-		return fmt.Errorf("-mode must be full or second, got %q", o.mode)
+	if o.mode != "full" && o.mode != "second" && o.mode != "forward-auth" && o.mode != "oidc" {
+		return fmt.Errorf("-mode must be full, second, forward-auth or oidc, got %q", o.mode)
 	}
 	if o.concurrency < 1 || o.users < 1 || o.duration <= 0 {
 		return errors.New("-c, -users and -d must be positive")
+	}
+	if o.mode == "forward-auth" || o.mode == "oidc" {
+		c := newClient(o.url, o.concurrency)
+		users, err := prepareUsers(ctx, c, o, out)
+		if err != nil {
+			return err
+		}
+		if err := runApps(ctx, c, users, o, out); err != nil {
+			return err
+		}
+		return saveUsers(o.usersFile, users)
 	}
 	raw, err := rawHashRate(o.argon2, 3*time.Second)
 	if err != nil {

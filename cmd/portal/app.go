@@ -147,6 +147,7 @@ func settingsOf(c *config.Config) twostep.Settings {
 	s.StaffTwoStepRequired = c.StaffTwoStepRequired
 	s.TimeZone = c.TimeZone
 	s.ResetTTL, s.InviteTTL = c.ResetTTL, c.InviteTTL
+	s.AppTokenTTL, s.AppRefreshTTL = c.AppTokenTTL, c.AppRefreshTTL
 	return s
 }
 

@@ -55,7 +55,7 @@ type browser struct {
 	axeRuns int
 }
 
-func newBrowser(t *testing.T, base string, width int64, js bool) *browser {
+func newBrowser(t *testing.T, base string, width int64, js bool, extra ...chromedp.ExecAllocatorOption) *browser {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromiumPath(t)),
 		chromedp.NoSandbox, chromedp.DisableGPU, chromedp.Headless,
@@ -65,6 +65,7 @@ func newBrowser(t *testing.T, base string, width int64, js bool) *browser {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.UserDataDir(t.TempDir()),
 	)
+	opts = append(opts, extra...)
 	if !js {
 		opts = append(opts, chromedp.Flag("blink-settings", "scriptEnabled=false"))
 	}
@@ -223,7 +224,13 @@ type server struct {
 func startServer(t *testing.T, env ...string) *server {
 	dir := t.TempDir()
 	s := &server{passwords: map[string]string{}, dir: dir, db: "sqlite:" + filepath.Join(dir, "portal.db")}
-	cmd := exec.Command(binary, "serve", "--demo", "--addr", "127.0.0.1:0")
+	addr := "127.0.0.1:0"
+	for _, e := range env {
+		if v, ok := strings.CutPrefix(e, "PORTAL_ADDR="); ok {
+			addr = v // a fixed address (the public URL must name it)
+		}
+	}
+	cmd := exec.Command(binary, "serve", "--demo", "--addr", addr)
 	cmd.Dir = dir
 	cmd.Env = append(append(os.Environ(), "PORTAL_DATABASE="+s.db, "PORTAL_ARGON2=m=64,t=1,p=1"), env...)
 	out, _ := cmd.StdoutPipe()

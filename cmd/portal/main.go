@@ -29,6 +29,15 @@ Commands:
   user invite --center NAME --username U --email E --role provider|admin   (they choose their password)
   user reset-two-step USERNAME
   user list --center NAME
+  app create --name NAME --redirect-uri URI [--redirect-uri URI…] [--public]
+             [--centers A,B] [--roles provider,admin,staff] [--require-two-step=true|false]
+                                       register an OpenID Connect client; prints client_id
+                                       and, unless --public, client_secret (once)
+  app create --name NAME --forward-auth-host HOST [--centers …] [--roles …] [--require-two-step=…]
+                                       protect a host behind a reverse proxy (forward auth)
+  app list                             list apps
+  app delete NAME                      remove an app and revoke its tokens
+  keys rotate                          new signing key for ID tokens (the old one stays published)
 
 Every command takes --database (PORTAL_DATABASE) and the other settings of
 "portal serve --help".
@@ -65,6 +74,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = e.center(ctx, args[1:])
 	case "user":
 		err = e.user(ctx, args[1:])
+	case "app":
+		err = e.app(ctx, args[1:])
+	case "keys":
+		err = e.keys(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -19,6 +19,7 @@ import (
 
 	"github.com/providerportal/portal/internal/config"
 	"github.com/providerportal/portal/internal/deliver"
+	"github.com/providerportal/portal/internal/oidc"
 	"github.com/providerportal/portal/internal/twostep"
 	"github.com/providerportal/portal/internal/web"
 )
@@ -90,11 +91,22 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	labelled := prometheus.WrapRegistererWith(prometheus.Labels{"instance": instance}, reg)
 
+	// The OpenID library logs through the default logger only: make it ours.
+	slog.SetDefault(log)
+	provider, err := oidc.New(a.svc, cfg.PublicURL)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("OpenID provider: %w", err)
+	}
+	if err := provider.Prepare(ctx); err != nil {
+		ln.Close()
+		return fmt.Errorf("OpenID provider: %w", err)
+	}
 	dispatcher := deliver.NewDispatcher(a.store, e.senders(cfg, a, log), twostep.SystemClock{}, deliver.Options{}, log, labelled)
 	resets := newResetWorker(a.svc, log, dispatcher.Wake)
 	queued := func() { resets.Wake(); dispatcher.Wake() }
 	srv := web.New(a.svc, a.store, a.store, web.Options{SiteName: cfg.SiteName, Secure: cfg.Secure(), TrustedProxies: cfg.TrustedProxies,
-		DevOutbox: cfg.DevOutbox, MetricsElsewhere: metricsLn != nil}, log, labelled, reg, queued)
+		DevOutbox: cfg.DevOutbox, MetricsElsewhere: metricsLn != nil, CookieDomain: cfg.CookieDomain, OIDC: provider}, log, labelled, reg, queued)
 	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	if metricsLn != nil {
@@ -110,6 +122,7 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	wg.Go(func() { dispatcher.Run(bg) })
 	wg.Go(func() { resets.Run(bg) })
 	wg.Go(func() { sweepSessions(bg, a.svc, log) })
+	wg.Go(func() { sweepApps(bg, a.svc, log) })
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpSrv.Serve(ln) }()
@@ -165,6 +178,25 @@ func sweepSessions(ctx context.Context, svc *twostep.Service, log *slog.Logger) 
 			log.Error("sweep links", "err", err)
 		} else if n > 0 {
 			log.Info("expired reset links, invitations and trusted browsers removed", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// sweepApps deletes expired authorization requests, tokens, grants and
+// retired signing keys now and then.
+func sweepApps(ctx context.Context, svc *twostep.Service, log *slog.Logger) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		if n, err := svc.SweepApps(ctx); err != nil && ctx.Err() == nil {
+			log.Error("sweep app tokens", "err", err)
+		} else if n > 0 {
+			log.Info("expired app tokens removed", "count", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -77,6 +77,14 @@ type Config struct {
 	// ResetTTL and InviteTTL are how long a password-reset link and an invitation link work.
 	ResetTTL  time.Duration
 	InviteTTL time.Duration
+	// CookieDomain is the parent domain the session cookie is set for, so
+	// forward-auth apps on sibling hosts see it (PORTAL_COOKIE_DOMAIN).
+	CookieDomain string
+
+	// AppTokenTTL is the lifetime of apps' access and ID tokens; AppRefreshTTL
+	// how long an app may refresh them after the sign-in (B20).
+	AppTokenTTL   time.Duration
+	AppRefreshTTL time.Duration
 
 	// DebugAddr, when set, serves net/http/pprof there (keep it on loopback).
 	DebugAddr string
@@ -194,6 +202,12 @@ func settings() []setting {
 		{"PORTAL_INVITE_TTL", "invite-ttl", "168h", "invitation link lifetime", dur(func(c *Config) *time.Duration { return &c.InviteTTL })},
 		{"PORTAL_DEBUG_ADDR", "debug-addr", "", "serve Go's pprof profiles on this address (loopback only; for profiling)", str(func(c *Config) *string { return &c.DebugAddr })},
 		{"PORTAL_LOGIN_WINDOW", "login-window", "15m", "window of the password attempt limits", dur(func(c *Config) *time.Duration { return &c.LoginWindow })},
+		{"PORTAL_COOKIE_DOMAIN", "cookie-domain", "", "parent domain for the session cookie, so forward-auth apps on sibling hosts see it", func(c *Config, v string) error {
+			c.CookieDomain = strings.ToLower(strings.TrimPrefix(v, "."))
+			return nil
+		}},
+		{"PORTAL_APP_TOKEN_TTL", "app-token-ttl", "15m", "lifetime of apps' access and ID tokens", dur(func(c *Config) *time.Duration { return &c.AppTokenTTL })},
+		{"PORTAL_APP_REFRESH_TTL", "app-refresh-ttl", "12h", "how long apps may refresh their tokens after a sign-in", dur(func(c *Config) *time.Duration { return &c.AppRefreshTTL })},
 	}
 }
 
@@ -306,6 +320,13 @@ func (c *Config) finish(name func(env string) string) error {
 	}
 	if _, err := parseMailFrom(c.MailFrom); err != nil {
 		return fmt.Errorf("%s: %w", name("PORTAL_MAIL_FROM"), err)
+	}
+	if c.CookieDomain != "" {
+		host := strings.ToLower(u.Hostname())
+		if _, err := twostep.NormalizeHost(c.CookieDomain); err != nil || strings.Contains(c.CookieDomain, ":") || net.ParseIP(c.CookieDomain) != nil || net.ParseIP(host) != nil ||
+			!strings.Contains(c.CookieDomain, ".") || (host != c.CookieDomain && !strings.HasSuffix(host, "."+c.CookieDomain)) {
+			return fmt.Errorf("%s: want a parent domain of the public URL's host %q (such as example.org), got %q", name("PORTAL_COOKIE_DOMAIN"), host, c.CookieDomain)
+		}
 	}
 	return nil
 }

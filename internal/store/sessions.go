@@ -71,12 +71,20 @@ func (s *Store) DeleteSession(ctx context.Context, idHash []byte) error {
 	return nil
 }
 
-// DeleteUserSessions ends the user's sessions except keep.
+// DeleteUserSessions ends the user's sessions except keep and, in the same
+// transaction, revokes what apps were given for the user (B15, B20: every
+// event that ends a person's other sessions ends their apps' tokens too; the
+// revocation time is informative only).
 func (s *Store) DeleteUserSessions(ctx context.Context, userID int64, keep []byte) error {
-	if _, err := s.exec(ctx, "DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?", userID, hex.EncodeToString(keep)); err != nil {
-		return fmt.Errorf("delete sessions: %w", err)
-	}
-	return nil
+	return s.tx(ctx, func(tx *sqlTx) error {
+		if _, err := tx.exec(ctx, "DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?", userID, hex.EncodeToString(keep)); err != nil {
+			return fmt.Errorf("delete sessions: %w", err)
+		}
+		if _, err := tx.exec(ctx, "UPDATE app_grants SET revoked_at = ? WHERE user_id = ? AND revoked_at = 0", time.Now().UnixMilli(), userID); err != nil {
+			return fmt.Errorf("revoke app grants: %w", err)
+		}
+		return nil
+	})
 }
 
 // ListSessions returns the user's sessions, most recently seen first.

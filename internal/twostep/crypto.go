@@ -96,3 +96,18 @@ func NormalizeCode(in string) (string, bool) {
 	}
 	return b.String(), b.Len() == 6
 }
+
+// derive returns a 256-bit key for one purpose, derived from the encryption key
+// with HMAC-SHA256, so the key file serves every use without one key doing two jobs.
+func (k *Keys) derive(purpose string) [32]byte {
+	m := hmac.New(sha256.New, k.Encryption[:])
+	m.Write([]byte("provider-portal/" + purpose))
+	var out [32]byte
+	copy(out[:], m.Sum(nil))
+	return out
+}
+
+// DerivedKey is a 256-bit key for purpose (such as the OpenID provider's
+// encryption of codes and access tokens), the same on every instance that
+// shares the key file.
+func (s *Service) DerivedKey(purpose string) [32]byte { return s.keys.derive(purpose) }

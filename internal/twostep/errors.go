@@ -46,6 +46,7 @@ const (
 	ELinkExpired          = "link_expired"
 	EUsernameTaken        = "username_taken"
 	EInternal             = "internal"
+	EAccessDenied         = "access_denied" // an app refuses this person (B20)
 )
 
 // Error is a failure with a code and a message fit to show the user. Anything else

@@ -252,6 +252,10 @@ func (s *Service) VerifySetup(ctx context.Context, a *Auth, t MethodType, code s
 		return nil, err
 	}
 	a.User.TwoStepOn = true
+	if a.Session.State == StateSetupRequired {
+		// The sign-in completes with the password and the method just verified (R14).
+		a.Session.AMR = AMRPassword + " " + amrOf(t) + " " + AMRMFA
+	}
 	if err := s.rotate(ctx, a, StateSignedIn, c); err != nil { // privilege change; ends setup_required
 		return nil, err
 	}

@@ -41,6 +41,14 @@ type Settings struct {
 	ResetTTL time.Duration
 	// InviteTTL is how long an invitation link works (B22).
 	InviteTTL time.Duration
+	// Apps (B20): how long an authorization request waits for the sign-in, a
+	// code lives, an access or ID token lives, refresh tokens live (from the
+	// code), and how long forward-auth hosts are cached in memory.
+	AppRequestTTL time.Duration
+	AppCodeTTL    time.Duration
+	AppTokenTTL   time.Duration
+	AppRefreshTTL time.Duration
+	AppsCacheTTL  time.Duration
 }
 
 // DefaultSettings returns PRODUCT.md's defaults.
@@ -53,6 +61,8 @@ func DefaultSettings() Settings {
 		LoginAccountLimit: 10, LoginAddressLimit: 100, LoginWindow: 15 * time.Minute,
 		SMSCountries: []int{1}, SendCaps: DefaultSendCaps(), NoticeGiveUp: 24 * time.Hour, StaffTwoStepRequired: true,
 		ResetTTL: 30 * time.Minute, InviteTTL: 7 * 24 * time.Hour,
+		AppRequestTTL: 30 * time.Minute, AppCodeTTL: time.Minute, AppTokenTTL: 15 * time.Minute, AppRefreshTTL: 12 * time.Hour,
+		AppsCacheTTL: 5 * time.Second,
 	}
 }
 
@@ -65,6 +75,7 @@ type Service struct {
 	set    Settings
 	clock  Clock
 	log    *slog.Logger
+	apps   *appCache // forward-auth hosts (apps_cache.go)
 }
 
 // New returns a Service.
@@ -75,7 +86,7 @@ func New(store Store, hasher *Hasher, keys Keys, set Settings, clock Clock, log 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, hasher: hasher, keys: keys, set: set, clock: clock, log: log}
+	return &Service{store: store, hasher: hasher, keys: keys, set: set, clock: clock, log: log, apps: newAppCache()}
 }
 
 // atomically runs fn with a service whose store writes in one transaction.

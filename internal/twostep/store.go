@@ -24,6 +24,8 @@ type Store interface {
 	ResetStore
 	InvitationStore
 	TrustedBrowserStore
+	AppStore
+	AppGrantStore
 }
 
 // CenterStore keeps centers.
@@ -223,4 +225,53 @@ type AuditStore interface {
 	AddAudit(ctx context.Context, e *AuditEvent) error
 	// ListAudit returns the events f selects, newest first.
 	ListAudit(ctx context.Context, f AuditFilter) ([]AuditEvent, error)
+}
+
+// AppStore keeps the registered apps (B20).
+type AppStore interface {
+	// CreateApp inserts an app with its hosts and sets its ID; ErrDuplicate for
+	// a taken name, client id or host.
+	CreateApp(ctx context.Context, a *App) error
+	AppByID(ctx context.Context, id int64) (*App, error)
+	AppByName(ctx context.Context, name string) (*App, error)
+	AppByClientID(ctx context.Context, clientID string) (*App, error)
+	ListApps(ctx context.Context) ([]App, error)
+	// DeleteApp removes an app with its hosts, requests, grants and tokens.
+	DeleteApp(ctx context.Context, id int64) error
+}
+
+// AppGrantStore keeps what apps' sign-ins leave: authorization requests, codes
+// (hashed), grants, tokens (hashed) and signing keys. Codes and refresh tokens
+// are used once by single conditional writes.
+type AppGrantStore interface {
+	CreateAuthRequest(ctx context.Context, r *AppAuthRequest) error
+	AuthRequestByID(ctx context.Context, id string) (*AppAuthRequest, error)
+	// CompleteAuthRequest records r's person while no code was issued and r is
+	// live; ErrNotFound otherwise.
+	CompleteAuthRequest(ctx context.Context, r *AppAuthRequest, now time.Time) error
+	// SetAuthCode records the code of a completed, live request that has none yet; ErrNotFound otherwise.
+	SetAuthCode(ctx context.Context, id, codeHash string, expires, now time.Time) error
+	AuthRequestByCode(ctx context.Context, codeHash string) (*AppAuthRequest, error)
+	// RedeemAuthCode marks the request's code redeemed for grantID unless it
+	// was already or has expired, in one conditional write; ok false if not.
+	RedeemAuthCode(ctx context.Context, id, grantID string, now time.Time) (ok bool, err error)
+	CreateGrant(ctx context.Context, g *AppGrant) error
+	CreateTokens(ctx context.Context, toks []AppToken) error
+	// TokenGrant returns a token with its grant, the grant's person and their
+	// center (nil for account managers) in one read.
+	TokenGrant(ctx context.Context, hash string) (*AppToken, *AppGrant, *User, *Center, error)
+	// UseRefreshToken marks an unused, unexpired refresh token of grantID used,
+	// in one conditional write; ok false if it was used already.
+	UseRefreshToken(ctx context.Context, hash, grantID string, now time.Time) (ok bool, err error)
+	RevokeGrant(ctx context.Context, grantID string, now time.Time) error
+	// RevokeUserGrants revokes a person's grants for an app (appID 0: every app).
+	RevokeUserGrants(ctx context.Context, userID, appID int64, now time.Time) error
+	SigningKeys(ctx context.Context) ([]SigningKey, error)
+	// AddSigningKey stores k as the active key; with retire, the key active
+	// until now is retired in the same transaction. ErrDuplicate when, without
+	// retire, another key is active.
+	AddSigningKey(ctx context.Context, k *SigningKey, retire bool) error
+	// DeleteExpiredAppData deletes requests, tokens and grants expired by now
+	// and keys retired before keysBefore.
+	DeleteExpiredAppData(ctx context.Context, now, keysBefore time.Time) (int64, error)
 }

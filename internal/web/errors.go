@@ -46,6 +46,7 @@ var statusOf = map[string]int{
 	twostep.EHTTPMethod:           http.StatusMethodNotAllowed,
 	twostep.ELinkExpired:          http.StatusGone,
 	twostep.EUsernameTaken:        http.StatusConflict,
+	twostep.EAccessDenied:         http.StatusForbidden,
 }
 
 type apiError struct {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/providerportal/portal/internal/oidc"
 	"github.com/providerportal/portal/internal/store"
 	"github.com/providerportal/portal/internal/store/storetest"
 	"github.com/providerportal/portal/internal/twostep"
@@ -44,6 +45,8 @@ type portal struct {
 	center *twostep.Center
 	staff  *twostep.User
 	web    *web.Server
+	// provider is the OpenID provider when started with opts.apps.
+	provider *oidc.Provider
 }
 
 type opts struct {
@@ -52,21 +55,45 @@ type opts struct {
 	metricsElsewhere bool
 	proxies          []netip.Prefix
 	set              func(*twostep.Settings)
+	// apps makes the portal an OpenID provider (issuer: its own URL, or
+	// publicURL) with PublicURL set to it; cookieDomain is PORTAL_COOKIE_DOMAIN.
+	apps         bool
+	publicURL    string
+	cookieDomain string
 }
 
 // instance starts one portal server over s (one of possibly several on one database).
 func instance(t *testing.T, s *store.Store, o opts, clock *fakeClock) *portal {
+	srv := httptest.NewUnstartedServer(nil)
 	set := twostep.DefaultSettings()
+	if o.apps {
+		set.PublicURL = "http://" + srv.Listener.Addr().String()
+		if o.publicURL != "" {
+			set.PublicURL = o.publicURL
+		}
+	}
 	if o.set != nil {
 		o.set(&set)
 	}
 	var keys twostep.Keys
 	keys.Encryption[0], keys.Code[0] = 1, 2
 	svc := twostep.New(s, twostep.NewHasher(twostep.Argon2Params{MemoryKiB: 64, Passes: 1, Lanes: 1}), keys, set, clock, nil)
+	var provider *oidc.Provider
+	if o.apps {
+		var err error
+		if provider, err = oidc.New(svc, set.PublicURL); err != nil {
+			t.Fatal(err)
+		}
+		if err := provider.Prepare(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
 	reg := prometheus.NewRegistry()
-	w := web.New(svc, s, s, web.Options{SiteName: "Provider Portal", Secure: o.secure, TrustedProxies: o.proxies, DevOutbox: true, MetricsElsewhere: o.metricsElsewhere},
-		slog.New(slog.DiscardHandler), reg, reg, nil)
-	p := &portal{t: t, srv: httptest.NewServer(w.Handler()), store: s, svc: svc, clock: clock, web: w}
+	w := web.New(svc, s, s, web.Options{SiteName: "Provider Portal", Secure: o.secure, TrustedProxies: o.proxies, DevOutbox: true,
+		MetricsElsewhere: o.metricsElsewhere, OIDC: provider, CookieDomain: o.cookieDomain}, slog.New(slog.DiscardHandler), reg, reg, nil)
+	srv.Config.Handler = w.Handler()
+	srv.Start()
+	p := &portal{t: t, srv: srv, store: s, svc: svc, clock: clock, web: w, provider: provider}
 	t.Cleanup(p.srv.Close)
 	return p
 }

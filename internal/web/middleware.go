@@ -91,7 +91,9 @@ func (s *Server) withBasics(h http.Handler) http.Handler {
 				status = http.StatusOK
 			}
 			s.metrics.observe(route, r.Method, status, time.Since(start))
-			s.log.LogAttrs(ctx, levelFor(status), "request", attrs(id, r, route, status, start, c)...)
+			if level := levelFor(route, status); s.log.Enabled(ctx, level) {
+				s.log.LogAttrs(ctx, level, "request", attrs(id, r, route, status, start, c)...)
+			}
 		}()
 		h.ServeHTTP(rec, r)
 	})

@@ -17,6 +17,9 @@ func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) pageLogin(w http.ResponseWriter, r *http.Request) {
+	if s.rememberAppSignIn(w, r) { // signing in for an app (apps_gate.go)
+		return
+	}
 	d := s.page(r, nil, "login.title")
 	d.Flash = flashFrom(r, d, nil)
 	s.render(w, r, http.StatusOK, "login", d)
@@ -150,7 +153,7 @@ func (s *Server) pageVerify(w http.ResponseWriter, r *http.Request, a *twostep.A
 		http.Redirect(w, r, "/password-reset/new", http.StatusSeeOther)
 		return nil
 	}
-	http.Redirect(w, r, "/account", http.StatusSeeOther)
+	http.Redirect(w, r, s.signedInPath(r), http.StatusSeeOther)
 	return nil
 }
 
@@ -184,6 +187,8 @@ func (s *Server) pageDismiss(w http.ResponseWriter, r *http.Request, a *twostep.
 	to := "/account"
 	if r.PostFormValue("next") == "setup" {
 		to = "/account#tsv-h"
+	} else if next := s.signedInPath(r); next != "/account" {
+		to = next // on to an app the sign-in was for
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil
@@ -197,5 +202,6 @@ func (s *Server) pageLogout(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.clearSessionCookie(w)
+	s.clearContinue(w)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }

@@ -18,6 +18,7 @@ type addView struct {
 	Status        *twostep.CodeStatus
 	ResendIn      time.Duration
 	Label         string
+	Next          string // done: where "Done" leads (My Account, or on to an app)
 }
 
 type totpView struct {
@@ -150,6 +151,6 @@ func (s *Server) pageVerifySetup(w http.ResponseWriter, r *http.Request, a *twos
 	if t == twostep.MethodPhone {
 		label = displayPhone(label)
 	}
-	s.render(w, r, http.StatusOK, "add_method", s.addPage(r, a, t, addView{Step: "done", Label: label}))
+	s.render(w, r, http.StatusOK, "add_method", s.addPage(r, a, t, addView{Step: "done", Label: label, Next: s.signedInPath(r)}))
 	return nil
 }

@@ -49,7 +49,9 @@ type pageData struct {
 	Flash     string
 	Form      map[string]string // values to refill (never passwords or codes)
 	DevOutbox bool
-	D         any
+	// Refresh, when set, is where the page moves on to by itself (meta refresh).
+	Refresh string
+	D       any
 }
 
 type fieldError struct{ ID, Message string }
@@ -165,6 +167,10 @@ func (s *Server) redirectForState(w http.ResponseWriter, r *http.Request, a *two
 	case twostep.StateSetupSuggested:
 		if r.Method == http.MethodPost && r.URL.Path == "/login" {
 			to = "/login/notice" // shown once, right after the password
+		}
+	case twostep.StateSignedIn:
+		if r.Method == http.MethodPost {
+			to = s.signedInPath(r) // on to an app the sign-in was for, if any
 		}
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/providerportal/portal/internal/oidc"
 	"github.com/providerportal/portal/internal/store"
 	"github.com/providerportal/portal/internal/twostep"
 )
@@ -59,6 +60,13 @@ func (s *Server) Handler() http.Handler {
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, twostep.Errorf(twostep.EForbidden, "Requests from other sites are refused."))
 	}))
+	if s.opts.OIDC != nil {
+		// Apps call these from other sites by design; none acts on a cookie
+		// but end_session, which asks the person first.
+		for _, p := range []string{oidc.PathToken, oidc.PathUserinfo, oidc.PathIntrospect, oidc.PathRevoke, oidc.PathEndSession} {
+			csrf.AddInsecureBypassPattern("POST " + p)
+		}
+	}
 	return s.withBasics(csrf.Handler(s.withOwnErrors(s.routes().ServeMux)))
 }
 
@@ -131,6 +139,12 @@ func (s *Server) routes() *routeTable {
 	// JSON API: its own description (docs/openapi.yaml).
 	mux.HandleFunc("GET /api/v1/openapi.yaml", apiOpenAPI())
 
+	// Apps (B20): the forward-auth check and the registry of apps.
+	mux.HandleFunc("GET /api/v1/forward-auth", s.apiForwardAuth) // logged at debug level (logging.go)
+	mux.HandleFunc("GET /api/v1/staff/apps", s.authed(full, s.apiStaffApps))
+	mux.HandleFunc("POST /api/v1/staff/apps", s.authed(full, s.apiStaffCreateApp))
+	mux.HandleFunc("DELETE /api/v1/staff/apps/{name}", s.authed(full, s.apiStaffDeleteApp))
+
 	// Pages.
 	mux.HandleFunc("GET /{$}", s.pageHome)
 	mux.HandleFunc("GET /lang", s.pageLanguage)
@@ -183,6 +197,28 @@ func (s *Server) routes() *routeTable {
 	mux.HandleFunc("POST /admin/users/{username}/reset", s.authed(full, s.pageAdminReset))
 	mux.HandleFunc("GET /admin/audit", s.authed(full, s.pageAudit))
 	mux.HandleFunc("GET /admin/audit.csv", s.authed(full, s.pageAuditCSV))
+	mux.HandleFunc("GET /login/continue", s.pageContinue)
+	mux.HandleFunc("GET /login/forward", s.pageLoginForward)
+	mux.HandleFunc("POST /apps/two-step", s.authed(full, s.pageAppTwoStep))
+	mux.HandleFunc("GET /staff/apps", s.authed(full, s.pageApps))
+	mux.HandleFunc("POST /staff/apps", s.authed(full, s.pageCreateApp))
+	mux.HandleFunc("POST /staff/apps/delete", s.authed(full, s.pageDeleteApp))
+
+	// OpenID Connect provider (B20): apps call the JSON endpoints from their
+	// servers or, for public clients, from other origins (CORS, no cookies).
+	if p := s.opts.OIDC; p != nil {
+		mux.Handle("GET "+oidc.PathDiscovery, corsOpen(http.HandlerFunc(p.Discovery)))
+		mux.Handle("GET "+oidc.PathKeys, corsOpen(http.HandlerFunc(p.Keys)))
+		mux.Handle(oidc.PathToken, corsOpen(http.HandlerFunc(p.Token)))
+		mux.Handle(oidc.PathUserinfo, corsOpen(http.HandlerFunc(p.Userinfo)))
+		mux.Handle(oidc.PathIntrospect, corsOpen(http.HandlerFunc(p.Introspect)))
+		mux.Handle(oidc.PathRevoke, corsOpen(http.HandlerFunc(p.Revoke)))
+		mux.HandleFunc("GET "+oidc.PathAuthorize, s.oidcAuthorize)
+		mux.HandleFunc("GET "+oidc.PathContinue, s.oidcContinue)
+		mux.HandleFunc("GET "+oidc.PathEndSession, s.oidcEndSession)
+		mux.HandleFunc("POST "+oidc.PathEndSession, s.oidcEndSession)
+		mux.HandleFunc("POST "+oidc.PathEndSession+"/confirm", s.oidcEndSession)
+	}
 	return mux
 }
 
@@ -205,4 +241,20 @@ func (s *Server) devMessages(r *http.Request, a *twostep.Auth) ([]store.DevMessa
 		return nil, twostep.Errorf(twostep.EForbidden, "Only account managers read the dev outbox.")
 	}
 	return s.dev.DevMessages(r.Context(), 200)
+}
+
+// corsOpen lets pages of other origins call an OpenID endpoint (public clients
+// in the browser): any origin, never with cookies.
+func corsOpen(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		if r.Method == http.MethodOptions {
+			w.Header().Set("Access-Control-Allow-Methods", "GET, POST")
+			w.Header().Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+			w.Header().Set("Access-Control-Max-Age", "600")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/providerportal/portal/internal/oidc"
 	"github.com/providerportal/portal/internal/store"
 	"github.com/providerportal/portal/internal/twostep"
 )
@@ -26,6 +27,11 @@ type Options struct {
 	// MetricsElsewhere keeps /metrics off the public handler: it is served by
 	// MetricsHandler on its own listener (PORTAL_METRICS_ADDR).
 	MetricsElsewhere bool
+	// CookieDomain, when set, is the parent domain of the session cookie so
+	// that forward-auth apps on sibling hosts see it (PORTAL_COOKIE_DOMAIN).
+	CookieDomain string
+	// OIDC, when set, makes the portal an OpenID Connect provider for apps.
+	OIDC *oidc.Provider
 }
 
 // Pinger reports database health for /readyz.
@@ -65,21 +71,25 @@ func (s *Server) MetricsHandler() http.Handler {
 	return promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{})
 }
 
-// cookieName is the session cookie's name: __Host- prefixed over https.
+// cookieName is the session cookie's name: __Host- prefixed over https, or
+// __Secure- when it is set for a parent domain (a __Host- cookie cannot be).
 func (s *Server) cookieName() string {
-	if s.opts.Secure {
+	switch {
+	case s.opts.Secure && s.opts.CookieDomain != "":
+		return "__Secure-portal_session"
+	case s.opts.Secure:
 		return "__Host-portal_session"
 	}
 	return "portal_session"
 }
 
 func (s *Server) setSessionCookie(w http.ResponseWriter, token string) {
-	http.SetCookie(w, &http.Cookie{Name: s.cookieName(), Value: token, Path: "/", HttpOnly: true, Secure: s.opts.Secure,
+	http.SetCookie(w, &http.Cookie{Name: s.cookieName(), Value: token, Path: "/", Domain: s.opts.CookieDomain, HttpOnly: true, Secure: s.opts.Secure,
 		SameSite: http.SameSiteLaxMode})
 }
 
 func (s *Server) clearSessionCookie(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{Name: s.cookieName(), Value: "", Path: "/", HttpOnly: true, Secure: s.opts.Secure,
+	http.SetCookie(w, &http.Cookie{Name: s.cookieName(), Value: "", Path: "/", Domain: s.opts.CookieDomain, HttpOnly: true, Secure: s.opts.Secure,
 		SameSite: http.SameSiteLaxMode, MaxAge: -1, Expires: time.Unix(0, 0)})
 }
 
