@@ -119,7 +119,7 @@ func (s *Store) CreateTokens(ctx context.Context, toks []twostep.AppToken) error
 func (s *Store) TokenGrant(ctx context.Context, hash string) (*twostep.AppToken, *twostep.AppGrant, *twostep.User, *twostep.Center, error) {
 	row := s.queryRow(ctx, `SELECT t.hash, t.grant_id, t.kind, t.expires_at, t.used_at,
 		g.id, g.app_id, g.user_id, g.scopes, g.auth_time, g.amr, g.created_at, g.expires_at, g.revoked_at,
-		u.id, COALESCE(u.center_id, 0), u.username, u.email, u.role, u.password_hash, u.two_step_on, u.grace_logins_used, u.created_at, `+centerJoinCols+`
+		u.id, COALESCE(u.center_id, 0), u.username, u.email, u.role, u.password_hash, u.two_step_on, u.grace_logins_used, u.created_at, u.language, `+centerJoinCols+`
 		FROM app_tokens t JOIN app_grants g ON g.id = t.grant_id JOIN users u ON u.id = g.user_id LEFT JOIN centers c ON c.id = u.center_id
 		WHERE t.hash = ?`, hash)
 	var t twostep.AppToken

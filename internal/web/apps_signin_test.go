@@ -289,3 +289,25 @@ func TestOIDCThroughGraceNoticeAndForcedSetup(t *testing.T) {
 		}
 	})
 }
+
+// A browser trusted to skip the second step (B23) signs in with the password
+// only (amr pwd): an app that needs 2SV still asks for the second step.
+func TestOIDCTrustedBrowserStillStepsUpForTheApp(t *testing.T) {
+	each(t, opts{apps: true}, func(t *testing.T, p *portal) {
+		p.beta(true)
+		key := p.totpUser("jdoe", twostep.RoleProvider)
+		app := newRP(t, p, twostep.NewApp{})
+		c := p.client()
+		c.login("jdoe")
+		if a := c.do("POST", "/api/v1/login/verify", map[string]any{"method": "totp", "code": twostep.TOTPCode(key, p.clock.Now()), "trust_browser": true}); a.status != 200 {
+			t.Fatalf("verify: %s", a.raw)
+		}
+		p.clock.Add(30 * time.Second)
+		c.do("POST", "/api/v1/logout", nil)
+		if a := c.login("jdoe"); a.body["state"] != "signed_in" {
+			t.Fatalf("the trusted browser was asked again: %s", a.raw)
+		}
+		gate := app.authorize(c, "t")
+		contains(t, gate, "Continue with my second step")
+	})
+}
