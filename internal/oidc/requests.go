@@ -3,7 +3,6 @@ package oidc
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -19,8 +18,10 @@ const (
 	acrPassword = "pwd"
 )
 
+// acrOf is the acr of a sign-in recorded as amr: the domain decides what
+// counts as a second step (Session.TwoStepUsed).
 func acrOf(amr string) string {
-	if slices.Contains(strings.Fields(amr), twostep.AMRMFA) {
+	if (&twostep.Session{AMR: amr}).TwoStepUsed() {
 		return acrTwoStep
 	}
 	return acrPassword
