@@ -134,6 +134,11 @@ http {
   uwsgi_temp_path %[1]s/uwsgi;
   scgi_temp_path %[1]s/scgi;
   server {
+    listen 127.0.0.1:%[2]d default_server;
+    server_name _;
+    return 444;
+  }
+  server {
     listen 127.0.0.1:%[2]d;
     server_name app.portal.test;
     location / {
@@ -155,11 +160,9 @@ http {
       proxy_pass http://127.0.0.1:%[4]d/api/v1/forward-auth?mode=401;
       proxy_pass_request_body off;
       proxy_set_header Content-Length "";
-      proxy_set_header X-Original-URL $scheme://$http_host$request_uri;
+      proxy_set_header X-Original-URL http://app.portal.test:%[2]d$request_uri;
+      proxy_set_header X-Forwarded-Host "";
       proxy_set_header X-Forwarded-Method $request_method;
-      proxy_set_header X-Forwarded-Proto $scheme;
-      proxy_set_header X-Forwarded-Host $http_host;
-      proxy_set_header X-Forwarded-Uri $request_uri;
     }
   }
 }
@@ -263,13 +266,25 @@ func TestBrowserForwardAuthBehindNginx(t *testing.T) {
 	c.shot("forward-auth-refused")
 	c.do(chromedp.Navigate(target))
 	c.see("403 Forbidden")
-	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/x", nginxPort))
+	// A request for any other name never reaches the check: the README's
+	// default server closes it (so a client's Host header cannot pick an app).
+	if resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/x", nginxPort)); err == nil {
+		resp.Body.Close()
+		t.Fatalf("nginx without the app's host answered %d", resp.StatusCode)
+	}
+	// A client's own X-Forwarded-Host naming another host is dropped by nginx,
+	// and the check judges the app's own name.
+	req, _ := http.NewRequest("GET", fmt.Sprintf("http://127.0.0.1:%d/x", nginxPort), nil)
+	req.Host = "app.portal.test"
+	req.Header.Set("X-Forwarded-Host", "auth.portal.test")
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != 302 && resp.StatusCode != 403 {
-		t.Fatalf("nginx without the app's host: %d", resp.StatusCode)
+	if resp.StatusCode != 302 {
+		t.Fatalf("not signed in, with a client-sent X-Forwarded-Host: %d, want 302 to the sign-in", resp.StatusCode)
 	}
 }
 

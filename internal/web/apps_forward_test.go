@@ -99,6 +99,36 @@ func TestForwardAuth(t *testing.T) {
 				t.Errorf("headers %v: %d", h, a.status)
 			}
 		}
+		// Review (issue 11), finding 1: proxies pass the client's own headers on
+		// (Caddy and Traefik keep a client's X-Original-URL, nginx a client's
+		// X-Forwarded-Host), so the two must agree, and neither may come twice.
+		p.forwardApp(twostep.NewApp{Name: "Open", Hosts: []string{"open.example.org"}, RequireTwoStep: new(bool)})
+		if a := n.check("https://open.example.org/"); a.status != 200 {
+			t.Fatalf("open app, password only: %d", a.status)
+		}
+		for _, h := range [][]string{
+			{"X-Original-URL", "https://open.example.org/"}, // a client's header through Caddy: the proxy set docs.example.org
+			{"X-Original-URL", "https://OPEN.example.org/x"},
+		} {
+			if a := n.check(orig, h...); a.status != 400 {
+				t.Errorf("client-sent %v beside the proxy's host: %d", h, a.status)
+			}
+		}
+		if a := n.do("GET", "/api/v1/forward-auth", nil, "X-Original-URL", orig, "X-Forwarded-Host", "open.example.org"); a.status != 400 {
+			t.Errorf("client-sent X-Forwarded-Host beside nginx's X-Original-URL: %d", a.status)
+		}
+		req, _ := http.NewRequest("GET", p.srv.URL+"/api/v1/forward-auth", nil)
+		req.Header.Add("X-Original-URL", "https://open.example.org/")
+		req.Header.Add("X-Original-URL", orig)
+		if resp, err := n.http.Do(req); err != nil || resp.StatusCode != 400 {
+			t.Errorf("two X-Original-URL headers: %v %v", resp, err)
+		} else {
+			resp.Body.Close()
+		}
+		// Both naming the same host is what a well-configured proxy sends.
+		if a := c.check(orig, "X-Original-URL", orig); a.status != 200 {
+			t.Errorf("agreeing headers: %d", a.status)
+		}
 	})
 }
 

@@ -153,13 +153,45 @@ func (s *Server) pageLoginForward(w http.ResponseWriter, r *http.Request) {
 // about: nginx's X-Original-URL, or X-Forwarded-Proto, -Host and -Uri
 // (Traefik, Caddy, Authelia's conventions).
 func originalRequest(r *http.Request) (*url.URL, bool) {
-	if raw := r.Header.Get("X-Original-URL"); raw != "" {
-		u, err := url.Parse(raw)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	// Proxies pass the client's own headers on: Caddy and Traefik set
+	// X-Forwarded-Host but keep a client's X-Original-URL, nginx sets
+	// X-Original-URL but keeps a client's X-Forwarded-Host. So when both are
+	// there they must name the same host, and neither may come twice; else
+	// the request is refused rather than judged on the client's word.
+	if len(r.Header.Values("X-Original-URL")) > 1 || len(r.Header.Values("X-Forwarded-Host")) > 1 {
+		return nil, false
+	}
+	fromURL, hasURL := forwardedURL(r)
+	fromParts, hasParts := forwardedParts(r)
+	switch {
+	case r.Header.Get("X-Original-URL") != "" && !hasURL, r.Header.Get("X-Forwarded-Host") != "" && !hasParts:
+		return nil, false
+	case hasURL && hasParts:
+		if !strings.EqualFold(fromURL.Host, fromParts.Host) {
 			return nil, false
 		}
-		return u, true
+		return fromURL, true
+	case hasURL:
+		return fromURL, true
 	}
+	return fromParts, hasParts
+}
+
+// forwardedURL reads nginx's X-Original-URL.
+func forwardedURL(r *http.Request) (*url.URL, bool) {
+	raw := r.Header.Get("X-Original-URL")
+	if raw == "" {
+		return nil, false
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return nil, false
+	}
+	return u, true
+}
+
+// forwardedParts reads X-Forwarded-Proto, -Host and -Uri (Caddy, Traefik).
+func forwardedParts(r *http.Request) (*url.URL, bool) {
 	proto, host := strings.ToLower(r.Header.Get("X-Forwarded-Proto")), r.Header.Get("X-Forwarded-Host")
 	if proto == "" {
 		proto = "https"
