@@ -62,7 +62,7 @@ func (s *Service) challengeMethod(ctx context.Context, a *Auth, t MethodType) (*
 	if !t.Valid() {
 		return nil, FieldError(EInvalid, "method", "The method must be totp, phone, email or recovery.")
 	}
-	usable, err := s.usableMethods(ctx, a.User, a.Center)
+	usable, err := s.secondStepMethods(ctx, a)
 	if err != nil {
 		return nil, err
 	}

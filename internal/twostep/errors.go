@@ -44,9 +44,12 @@ const (
 	EUnavailable          = "unavailable"
 	EHTTPMethod           = "http_method_not_allowed" // the address exists, not for this HTTP method
 	ELinkExpired          = "link_expired"
-	EUsernameTaken        = "username_taken"
-	EInternal             = "internal"
-	EAccessDenied         = "access_denied" // an app refuses this person (B20)
+	// ESecondStepUnavailable: a password reset whose only second step would be
+	// a code to the mailbox the link came to.
+	ESecondStepUnavailable = "second_step_unavailable"
+	EUsernameTaken         = "username_taken"
+	EInternal              = "internal"
+	EAccessDenied          = "access_denied" // an app refuses this person (B20)
 )
 
 // Error is a failure with a code and a message fit to show the user. Anything else

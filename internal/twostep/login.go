@@ -2,6 +2,8 @@ package twostep
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"errors"
 	"fmt"
 	"time"
@@ -161,11 +163,29 @@ func (s *Service) usableMethods(ctx context.Context, u *User, c *Center) ([]Meth
 	return out, nil
 }
 
+// secondStepMethods are the methods a session's second step may use: the
+// usable ones, except, in a password reset, an email method at the account's
+// own address. The reset link came to that mailbox, and a code sent there
+// again would let the mailbox alone reset the password (B21: the link is
+// never a factor).
+func (s *Service) secondStepMethods(ctx context.Context, a *Auth) ([]Method, error) {
+	usable, err := s.usableMethods(ctx, a.User, a.Center)
+	if err != nil || !a.Session.Resetting() {
+		return usable, err
+	}
+	return slices.DeleteFunc(usable, func(m Method) bool { return sameMailbox(m, a.User) }), nil
+}
+
+// sameMailbox reports whether m is an email method at u's account address.
+func sameMailbox(m Method, u *User) bool {
+	return m.Type == MethodEmail && strings.EqualFold(strings.TrimSpace(m.Label), strings.TrimSpace(u.Email))
+}
+
 // LoginState re-derives what the sign-in calls need for a two_step session.
 func (s *Service) LoginState(ctx context.Context, a *Auth) (*LoginResult, error) {
 	res := &LoginResult{Auth: a, State: a.Session.State, Selected: a.Session.Selected}
 	if a.Session.State == StateTwoStep {
-		usable, err := s.usableMethods(ctx, a.User, a.Center)
+		usable, err := s.secondStepMethods(ctx, a)
 		if err != nil {
 			return nil, err
 		}

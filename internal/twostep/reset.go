@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -219,11 +220,22 @@ func (s *Service) StartPasswordReset(ctx context.Context, token, oldToken string
 	}
 	if center != nil && center.TwoStepAvailable && u.TwoStepOn && len(usable) > 0 { // as R4 at sign-in
 		res.State = StateTwoStep
+		// Not a code to the mailbox the link came to (see secondStepMethods).
+		usable = slices.DeleteFunc(usable, func(m Method) bool { return sameMailbox(m, u) })
 		for _, m := range usable {
 			res.Methods = append(res.Methods, MethodView{Type: m.Type, Label: maskLabel(m), VerifiedAt: m.VerifiedAt})
 		}
-		if len(usable) == 1 {
+		switch n, err := s.store.CountRecoveryCodes(ctx, u.ID); {
+		case err != nil:
+			return nil, err
+		case len(usable) == 1:
 			res.Selected = usable[0].Type
+		case len(usable) == 0 && n > 0:
+			res.Selected, res.RecoveryCodes = MethodRecovery, true
+		case len(usable) == 0:
+			s.audit(ctx, u.CenterID, u.Username, "password_reset_refused", u.Username, c, "second step only by the same mailbox")
+			return nil, Errorf(ESecondStepUnavailable, "Your only second step is a code sent to the same mailbox as this link, so the link alone cannot prove it is you. "+
+				"Ask your center's administrator to reset your 2-Step Verification, then ask for a new link.")
 		}
 	}
 	newTok, newHash := newToken()

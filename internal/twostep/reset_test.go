@@ -299,3 +299,42 @@ func TestResetLinkUsedOnceUnderRace(t *testing.T) {
 		}
 	})
 }
+
+// Review (issue 12), finding 3: the mailbox the link came to is not also the
+// second step. A code to the account's own address is not offered in a reset;
+// a recovery code or another method is; with neither, the reset is refused
+// with a way forward (an admin reset), never done by the mailbox alone.
+func TestResetNotByTheSameMailboxAlone(t *testing.T) {
+	each(t, nil, func(t *testing.T, e *env) {
+		a := e.withTwoStepOn("jdoe")
+		e.enrolEmail(a, "JDoe@example.org") // the account's own address, in other case
+		e.clock.Add(6 * time.Minute)
+		_, err := e.svc.StartPasswordReset(e.ctx, e.resetLink("jdoe", "jdoe@example.org"), "", client)
+		expectCode(t, err, twostep.ESecondStepUnavailable)
+
+		// With recovery codes: only a recovery code is offered, the email never.
+		codes, err := e.svc.GenerateRecoveryCodes(e.ctx, a, pw, client)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := e.svc.StartPasswordReset(e.ctx, e.resetLink("jdoe", "jdoe@example.org"), "", client)
+		if err != nil || res.State != twostep.StateTwoStep || len(res.Methods) != 0 || res.Selected != twostep.MethodRecovery {
+			t.Fatalf("start: %+v %v", res, err)
+		}
+		r := e.auth(res.Token)
+		_, err = e.svc.SendLoginCode(e.ctx, r, twostep.MethodEmail, client)
+		expectCode(t, err, twostep.ENoSuchMethod)
+		expectCode(t, e.svc.VerifyLogin(e.ctx, r, twostep.MethodEmail, "123456", client), twostep.ENoSuchMethod)
+		if err := e.svc.VerifyLogin(e.ctx, r, twostep.MethodRecovery, codes[0], client); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.FinishPasswordReset(e.ctx, e.auth(r.Token), newPW, client); err != nil {
+			t.Fatal(err)
+		}
+		// At sign-in the same email method is a fine second step (password + mailbox).
+		p, err := e.svc.Login(e.ctx, "jdoe", newPW, "", client)
+		if err != nil || p.State != twostep.StateTwoStep || p.Selected != twostep.MethodEmail {
+			t.Fatalf("sign-in: %+v %v", p, err)
+		}
+	})
+}
