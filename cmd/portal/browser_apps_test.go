@@ -225,7 +225,7 @@ func TestBrowserForwardAuthBehindNginx(t *testing.T) {
 	// second center with someone in it.
 	staff := newAPI(t, public)
 	staff.call("POST", "/api/v1/login", map[string]string{"username": "manager", "password": srv.passwords["manager"]}, 200)
-	staff.call("POST", "/api/v1/staff/apps", map[string]any{"name": "Reports", "forward_auth_hosts": []string{"app.portal.test"},
+	staff.call("POST", "/api/v1/staff/apps", map[string]any{"name": "Reports", "forward_auth_hosts": []string{fmt.Sprintf("app.portal.test:%d", nginxPort)},
 		"centers": []string{"Demo Center"}}, 201)
 	other := staff.call("POST", "/api/v1/staff/centers", map[string]string{"name": "Birch Clinic"}, 201)
 	staff.call("POST", fmt.Sprintf("/api/v1/staff/centers/%v/users", other["id"]), map[string]string{"username": "birch-nurse",

@@ -2,6 +2,7 @@ package twostep
 
 import (
 	"context"
+	"slices"
 	"net/url"
 	"strings"
 	"time"
@@ -145,10 +146,30 @@ func (s *Service) ReturnTarget(ctx context.Context, rd string) (string, *App, er
 	if err != nil {
 		return "", nil, err
 	}
-	if app == nil {
+	if app == nil || !exactReturn(u, app, s.set.PublicURL) {
 		return "", nil, bad
 	}
 	return u.String(), app, nil
+}
+
+// exactReturn is stricter than the check's host matching, since rd comes from
+// whoever made the link: the host must be registered exactly as written (a
+// port only as registered, or the scheme's default), and over https unless the
+// portal itself is served over http (a test or development set-up).
+func exactReturn(u *url.URL, app *App, publicURL string) bool {
+	if u.Scheme != "https" && !strings.HasPrefix(publicURL, "http://") {
+		return false
+	}
+	host, err := NormalizeHost(u.Host)
+	if err != nil {
+		return false
+	}
+	if p := u.Port(); p == "" || (u.Scheme == "https" && p == "443") || (u.Scheme == "http" && p == "80") {
+		if host = strings.ToLower(u.Hostname()); strings.Contains(host, ":") {
+			host = "[" + host + "]"
+		}
+	}
+	return slices.Contains(app.Hosts, host)
 }
 
 // RecordAppRefusal audits that an app refused a signed-in person.

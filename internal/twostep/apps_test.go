@@ -386,3 +386,30 @@ func TestSigningKeys(t *testing.T) {
 		}
 	})
 }
+
+// Review (issue 11), finding 5: rd, which comes from whoever made the link,
+// goes only to a registered host exactly as registered, over https when the
+// portal is served over https.
+func TestReturnTargetIsExact(t *testing.T) {
+	each(t, func(s *twostep.Settings) { s.PublicURL = "https://auth.example.org" }, func(t *testing.T, e *env) {
+		if _, _, err := e.svc.CreateApp(e.ctx, e.staff, twostep.NewApp{Name: "Docs", Hosts: []string{"docs.example.org", "wiki.example.org:8443"}}, client); err != nil {
+			t.Fatal(err)
+		}
+		for rd, ok := range map[string]bool{
+			"https://docs.example.org/a?b=1":      true,
+			"https://DOCS.example.org:443/a":      true,
+			"https://wiki.example.org:8443/":      true,
+			"https://auth.example.org/account":    true,
+			"http://docs.example.org/a":           false, // plain http while the portal is https
+			"https://docs.example.org:9999/a":     false,
+			"https://wiki.example.org/":           false, // registered with its port only
+			"https://docs.example.org.evil.test/": false,
+			"http://auth.example.org/account":     false,
+		} {
+			_, _, err := e.svc.ReturnTarget(e.ctx, rd)
+			if (err == nil) != ok {
+				t.Errorf("ReturnTarget(%s): %v, want accepted=%v", rd, err, ok)
+			}
+		}
+	})
+}

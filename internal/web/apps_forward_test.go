@@ -158,7 +158,8 @@ func TestForwardAuthReturnAddress(t *testing.T) {
 		}
 		// Foreign addresses: never followed.
 		for _, rd := range []string{"https://evil.example/", "//evil.example/", "https://docs.example.org.evil.example/", "javascript:alert(1)",
-			"https://user@docs.example.org/", "https://evil.example\\@docs.example.org/", "http://docs.example.org%2F@evil.example/"} {
+			"https://user@docs.example.org/", "https://evil.example\\@docs.example.org/", "http://docs.example.org%2F@evil.example/",
+			"https://docs.example.org:9999/x"} { // review (issue 11), finding 5: a port the app was not registered with
 			d := p.client()
 			d.signIn2SV("jdoe", key)
 			a := d.page("/login?rd=" + url.QueryEscape(rd))
