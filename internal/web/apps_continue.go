@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"time"
@@ -75,7 +76,7 @@ func (s *Server) pageContinue(w http.ResponseWriter, r *http.Request) {
 	if a, err := s.svc.Authenticate(r.Context(), s.sessionToken(r)); err == nil {
 		d.Auth = a
 	}
-	d.Refresh, d.D = next, next
+	d.Refresh, d.D = template.URL(next), next // next passed localPath (or is /account)
 	s.render(w, r, http.StatusOK, "continue", d)
 }
 

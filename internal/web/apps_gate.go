@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,11 +14,14 @@ import (
 // gateView is the page between a person and an app that needs more: 2-Step
 // Verification this sign-in, or a refusal.
 type gateView struct {
-	App     *twostep.App
-	Setup   bool   // no method yet: one must be set up first
-	Back    string // where the sign-in goes on (a local path)
-	Reason  string // refusal reason
-	AppBack string // refusal: the app's address that tells it access_denied ("" for forward auth)
+	App    *twostep.App
+	Setup  bool   // no method yet: one must be set up first
+	Back   string // where the sign-in goes on (a local path)
+	Reason string // refusal reason
+	// AppBack is the app's address that tells it access_denied ("" for forward
+	// auth): a registered redirect URI, which may be a native app's own scheme
+	// (com.example.app:/cb), so it is marked safe for the template.
+	AppBack template.URL
 }
 
 // appGate explains that the app needs 2-Step Verification and offers to go on
@@ -31,7 +35,7 @@ func (s *Server) appGate(w http.ResponseWriter, r *http.Request, a *twostep.Auth
 // appRefused says clearly that this person may not use the app.
 func (s *Server) appRefused(w http.ResponseWriter, r *http.Request, a *twostep.Auth, app *twostep.App, d twostep.AppDecision, appBack string) {
 	p := s.page(r, a, "refused.title", app.Name)
-	p.D = gateView{App: app, Reason: d.Reason, AppBack: appBack}
+	p.D = gateView{App: app, Reason: d.Reason, AppBack: template.URL(appBack)}
 	s.render(w, r, http.StatusForbidden, "app_refused", p)
 }
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"html/template"
 	"net/http"
 	"net/url"
 
@@ -145,7 +146,7 @@ func (s *Server) oidcEndSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := s.page(r, nil, "signedout.title")
-	d.Refresh = lo.RedirectURI // after a form, a page moves on (form-action 'self' stops redirects)
+	d.Refresh = template.URL(lo.RedirectURI) // registered exactly; after a form a page moves on (form-action 'self' stops redirects)
 	d.D = lo
 	s.render(w, r, http.StatusOK, "signed_out", d)
 }

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"html"
 	"net/url"
 	"regexp"
@@ -309,5 +310,28 @@ func TestOIDCTrustedBrowserStillStepsUpForTheApp(t *testing.T) {
 		}
 		gate := app.authorize(c, "t")
 		contains(t, gate, "Continue with my second step")
+	})
+}
+
+// Review (issue 11), finding 6: a native app (its own URI scheme) gets its
+// access_denied link too, not a link the template filtered away.
+func TestOIDCRefusalLinkForANativeApp(t *testing.T) {
+	each(t, opts{apps: true}, func(t *testing.T, p *portal) {
+		p.beta(true)
+		p.otherCenter("Birch Clinic", "stranger")
+		app, _, err := p.svc.CreateApp(context.Background(), p.staff, twostep.NewApp{Name: "Pocket", Public: true,
+			RedirectURIs: []string{"com.example.pocket:/cb"}, Centers: []string{"Maple Clinic"}, RequireTwoStep: new(false)}, twostep.Client{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := p.client()
+		c.login("stranger")
+		q := url.Values{"client_id": {app.ClientID}, "redirect_uri": {"com.example.pocket:/cb"}, "response_type": {"code"},
+			"scope": {"openid"}, "state": {"st"}, "code_challenge": {"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}, "code_challenge_method": {"S256"}}
+		a := c.page("/oauth/authorize?" + q.Encode())
+		if a.status != 403 || strings.Contains(string(a.raw), "ZgotmplZ") {
+			t.Fatalf("refusal for a native app: %d\n%s", a.status, a.raw)
+		}
+		contains(t, a, `href="com.example.pocket:/cb?error=access_denied`)
 	})
 }

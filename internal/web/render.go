@@ -49,8 +49,10 @@ type pageData struct {
 	Flash     string
 	Form      map[string]string // values to refill (never passwords or codes)
 	DevOutbox bool
-	// Refresh, when set, is where the page moves on to by itself (meta refresh).
-	Refresh string
+	// Refresh, when set, is where the page moves on to by itself (meta refresh):
+	// only a local path or a registered app address, so it is marked safe (a
+	// native app's own scheme would be filtered out otherwise).
+	Refresh template.URL
 	D       any
 }
 
