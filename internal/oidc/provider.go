@@ -109,7 +109,10 @@ func (p *Provider) Discovery(w http.ResponseWriter, r *http.Request) {
 	d.RevocationEndpointAuthSigningAlgValuesSupported = nil
 	d.RequestObjectSigningAlgValuesSupported = nil
 	d.RequestParameterSupported = false
-	d.ACRValuesSupported = []string{acrPassword, acrTwoStep}
+	// acr is a claim the portal sets truthfully ("pwd" or "2sv"), but an app
+	// asks for 2SV by its registration (--require-two-step), not by
+	// acr_values, which is therefore not advertised.
+	d.ACRValuesSupported = nil
 	d.SubjectTypesSupported = []string{"public"}
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	op.Discover(w, d)
