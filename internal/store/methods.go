@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -97,6 +98,32 @@ func (s *Store) CompleteMethod(ctx context.Context, m *twostep.Method, at time.T
 	})
 }
 
+// inList is "(?, ?, …)" for the types and its arguments ("(”)" for none).
+func inList(types []twostep.MethodType) (string, []any) {
+	if len(types) == 0 {
+		return "('')", nil
+	}
+	args := make([]any, len(types))
+	for i, t := range types {
+		args[i] = string(t)
+	}
+	return "(" + strings.TrimSuffix(strings.Repeat("?, ", len(types)), ", ") + ")", args
+}
+
+// othersKept is the condition that the user keeps a verified method of one of
+// the mustKeep types besides the one being deleted: a method of another type
+// than exceptType, or a passkey (when passkeys count) other than exceptPasskey.
+func othersKept(mustKeep []twostep.MethodType, userID int64, exceptType string, exceptPasskey int64) (string, []any) {
+	in, inArgs := inList(mustKeep)
+	cond := "EXISTS (SELECT 1 FROM methods o WHERE o.user_id = ? AND o.type <> ? AND o.verified_at IS NOT NULL AND o.type IN " + in + ")"
+	args := append([]any{userID, exceptType}, inArgs...)
+	if slices.Contains(mustKeep, twostep.MethodPasskey) {
+		cond = "(" + cond + " OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = ? AND p.id <> ?))"
+		args = append(args, userID, exceptPasskey)
+	}
+	return cond, args
+}
+
 // DeleteMethod removes a method (verified or pending) and its pending code.
 // With mustKeep (the types that count, e.g. those the center allows), a
 // verified method of such a type is deleted only while the user keeps another
@@ -112,19 +139,10 @@ func (s *Store) DeleteMethod(ctx context.Context, userID int64, t twostep.Method
 		q := "DELETE FROM methods WHERE user_id = ? AND type = ?"
 		args := []any{userID, string(t)}
 		if mustKeep != nil {
-			in := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(mustKeep)), ", ") + ")"
-			if len(mustKeep) == 0 {
-				in = "('')"
-			}
-			q += ` AND (verified_at IS NULL OR type NOT IN ` + in + `
-				OR EXISTS (SELECT 1 FROM methods o WHERE o.user_id = ? AND o.type <> ? AND o.verified_at IS NOT NULL AND o.type IN ` + in + `))`
-			for _, k := range mustKeep {
-				args = append(args, string(k))
-			}
-			args = append(args, userID, string(t))
-			for _, k := range mustKeep {
-				args = append(args, string(k))
-			}
+			in, inArgs := inList(mustKeep)
+			kept, keptArgs := othersKept(mustKeep, userID, string(t), 0)
+			q += " AND (verified_at IS NULL OR type NOT IN " + in + " OR " + kept + ")"
+			args = append(append(args, inArgs...), keptArgs...)
 		}
 		res, err := tx.exec(ctx, q, args...)
 		if err != nil {

@@ -179,7 +179,8 @@ func (s *Store) SetTwoStepOn(ctx context.Context, userID int64, on bool) error {
 	return s.updateUser(ctx, "UPDATE users SET two_step_on = ? WHERE id = ?", on, userID)
 }
 
-// TurnTwoStepOff turns 2SV off and deletes all methods, pending codes and recovery codes.
+// TurnTwoStepOff turns 2SV off and deletes all methods (passkeys too), pending
+// codes and recovery codes.
 func (s *Store) TurnTwoStepOff(ctx context.Context, userID int64) error {
 	return s.tx(ctx, func(tx *sqlTx) error {
 		res, err := tx.exec(ctx, "UPDATE users SET two_step_on = FALSE WHERE id = ?", userID)
@@ -193,6 +194,7 @@ func (s *Store) TurnTwoStepOff(ctx context.Context, userID int64) error {
 			"DELETE FROM methods WHERE user_id = ?",
 			"DELETE FROM codes WHERE user_id = ?",
 			"DELETE FROM recovery_codes WHERE user_id = ?",
+			"DELETE FROM passkeys WHERE user_id = ?",
 		} {
 			if _, err := tx.exec(ctx, q, userID); err != nil {
 				return fmt.Errorf("turn off 2SV: %w", err)
@@ -224,7 +226,8 @@ func (s *Store) SetGraceLoginsUsed(ctx context.Context, userID int64, used int) 
 // MethodTypesByCenter returns the verified method types of each user of a center.
 func (s *Store) MethodTypesByCenter(ctx context.Context, centerID int64) (map[int64][]twostep.MethodType, error) {
 	rows, err := s.query(ctx, `SELECT m.user_id, m.type FROM methods m JOIN users u ON u.id = m.user_id
-		WHERE u.center_id = ? AND m.verified_at IS NOT NULL`, centerID)
+		WHERE u.center_id = ? AND m.verified_at IS NOT NULL
+		UNION SELECT p.user_id, 'passkey' FROM passkeys p JOIN users u ON u.id = p.user_id WHERE u.center_id = ?`, centerID, centerID)
 	if err != nil {
 		return nil, fmt.Errorf("center methods: %w", err)
 	}

@@ -15,6 +15,10 @@ type TwoStepView struct {
 	AllowedMethods    []MethodType
 	RecoveryCodesLeft int
 	Pending           []MethodType // methods being added (no code verified yet)
+	// PasskeysOffered is false when the portal's public URL cannot have
+	// passkeys; PasskeysWhy then says why (B19).
+	PasskeysOffered bool
+	PasskeysWhy     string
 }
 
 // AccountView is My Account.
@@ -41,7 +45,8 @@ func (s *Service) Account(ctx context.Context, a *Auth) (*AccountView, error) {
 	ts.On = a.User.TwoStepOn
 	ts.Required = a.Center.TwoStepRequired
 	ts.GraceLoginsLeft = max(0, s.graceLogins(a.Center)-a.User.GraceLoginsUsed)
-	ts.AllowedMethods = a.Center.AllowedTypes()
+	ts.AllowedMethods = s.signInTypes(a.Center)
+	ts.PasskeysOffered, ts.PasskeysWhy = s.PasskeysOffered()
 	all, err := s.store.Methods(ctx, a.User.ID)
 	if err != nil {
 		return nil, fmt.Errorf("account: %w", err)
@@ -53,6 +58,13 @@ func (s *Service) Account(ctx context.Context, a *Auth) (*AccountView, error) {
 		} else {
 			ts.Pending = append(ts.Pending, m.Type)
 		}
+	}
+	passkeys, err := s.store.Passkeys(ctx, a.User.ID)
+	if err != nil {
+		return nil, fmt.Errorf("account: %w", err)
+	}
+	for _, p := range passkeys {
+		ts.Methods = append(ts.Methods, MethodView{Type: MethodPasskey, Label: p.Name, VerifiedAt: p.CreatedAt, PasskeyID: p.ID, LastUsedAt: p.LastUsedAt})
 	}
 	if ts.RecoveryCodesLeft, err = s.store.CountRecoveryCodes(ctx, a.User.ID); err != nil {
 		return nil, err

@@ -118,12 +118,17 @@ func (s *Service) Logout(ctx context.Context, a *Auth, c Client) error {
 	return nil
 }
 
-// startSession creates a session with a fresh id for u.
+// startSession creates a session with a fresh id for u, after the password.
 func (s *Service) startSession(ctx context.Context, u *User, state SessionState, selected MethodType, c Client) (*Auth, error) {
+	return s.newSession(ctx, u, state, selected, AMRPassword, c)
+}
+
+// newSession creates a session with a fresh id for u, who signed in as amr says.
+func (s *Service) newSession(ctx context.Context, u *User, state SessionState, selected MethodType, amr string, c Client) (*Auth, error) {
 	token, hash := newToken()
 	now := s.clock.Now()
 	ss := &Session{IDHash: hash, UserID: u.ID, State: state, Selected: selected, CreatedAt: now, LastSeenAt: now, AuthAt: now,
-		IP: cleanText(c.IP, 64), UserAgent: cleanText(c.UserAgent, 256), AMR: AMRPassword}
+		IP: cleanText(c.IP, 64), UserAgent: cleanText(c.UserAgent, 256), AMR: amr}
 	if err := s.store.CreateSession(ctx, ss); err != nil {
 		return nil, err
 	}

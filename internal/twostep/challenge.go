@@ -2,6 +2,7 @@ package twostep
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -60,7 +61,7 @@ func (s *Service) challengeMethod(ctx context.Context, a *Auth, t MethodType) (*
 		return &Method{Type: MethodRecovery}, nil
 	}
 	if !t.Valid() {
-		return nil, FieldError(EInvalid, "method", "The method must be totp, phone, email or recovery.")
+		return nil, FieldError(EInvalid, "method", "The method must be totp, phone, email, passkey or recovery.")
 	}
 	usable, err := s.secondStepMethods(ctx, a)
 	if err != nil {
@@ -89,8 +90,10 @@ func lockedError(left time.Duration) error {
 		Message: fmt.Sprintf("Too many wrong codes. For your security, the second step is locked for %s.", humanDuration(left))}
 }
 
-// VerifyLogin checks the second step (R11, B1, B3, B4). On success the session
-// gets a new id and is signed in. Errors: invalid_code (AttemptsLeft), code_expired,
+// VerifyLogin checks the second step (R11, B1, B3, B4, B19). On success the
+// session gets a new id and is signed in. For a passkey, code is the browser's
+// answer to BeginPasskeyStep (an AuthenticationResponseJSON). Errors:
+// invalid_code (AttemptsLeft), invalid_passkey (AttemptsLeft), code_expired,
 // locked, no_such_method.
 func (s *Service) VerifyLogin(ctx context.Context, a *Auth, t MethodType, code string, c Client) error {
 	m, err := s.challengeMethod(ctx, a, t)
@@ -111,9 +114,12 @@ func (s *Service) VerifyLogin(ctx context.Context, a *Auth, t MethodType, code s
 	}
 	var verr error
 	var step int64
+	var pk *passkeyAnswer
 	switch t {
 	case MethodTOTP:
 		step, verr = s.matchTOTPCode(a.User, m, code, now)
+	case MethodPasskey: // code is the browser's AuthenticationResponseJSON
+		pk, verr = s.matchPasskey(ctx, a, code, c)
 	case MethodRecovery:
 		verr = s.useRecoveryCode(ctx, a.User, code, now)
 	default:
@@ -132,6 +138,11 @@ func (s *Service) VerifyLogin(ctx context.Context, a *Auth, t MethodType, code s
 					return FieldError(EInvalidCode, "code", "That code was already used. Wait for the next code in your app.")
 				}
 			}
+			if pk != nil {
+				if err := tx.usePasskey(ctx, pk.passkey, pk.cred); err != nil {
+					return err
+				}
+			}
 			if err := tx.store.ResetSecondStepFailures(ctx, a.User.ID); err != nil {
 				return err
 			}
@@ -143,8 +154,11 @@ func (s *Service) VerifyLogin(ctx context.Context, a *Auth, t MethodType, code s
 			return nil
 		})
 	}
+	if errors.Is(verr, errCounterBehind) {
+		verr = s.cloneSuspected(ctx, a, pk.passkey, c)
+	}
 	if verr != nil {
-		if ErrorCode(verr) != EInvalidCode {
+		if code := ErrorCode(verr); code != EInvalidCode && code != EInvalidPasskey {
 			s.store.ReleaseSecondStepAttempt(context.WithoutCancel(ctx), a.User.ID)
 			return verr
 		}

@@ -48,6 +48,8 @@ const (
 	// a code to the mailbox the link came to.
 	ESecondStepUnavailable = "second_step_unavailable"
 	EUsernameTaken         = "username_taken"
+	EInvalidPasskey        = "invalid_passkey"
+	EPasskeysNotOffered    = "passkeys_not_offered"
 	EInternal              = "internal"
 	EAccessDenied          = "access_denied" // an app refuses this person (B20)
 )
@@ -105,4 +107,6 @@ var (
 	ErrDuplicate = errors.New("duplicate")
 	// ErrLastMethod refuses to delete the last verified method where one must stay.
 	ErrLastMethod = errors.New("last verified method")
+	// ErrLimit says that a row was not added because its owner has as many as allowed.
+	ErrLimit = errors.New("limit reached")
 )

@@ -12,8 +12,12 @@ import (
 // MethodView is a verified method as shown at sign-in and on My Account.
 type MethodView struct {
 	Type       MethodType
-	Label      string // masked at sign-in, full on My Account
+	Label      string // masked at sign-in, full on My Account; a passkey's name
 	VerifiedAt time.Time
+	// A passkey on My Account: its id (each passkey is listed) and when it last
+	// signed the person in (zero: never).
+	PasskeyID  int64
+	LastUsedAt time.Time
 }
 
 // LoginResult is the state after a correct password.
@@ -145,7 +149,8 @@ func (s *Service) graceLogins(c *Center) int {
 	return s.set.GraceLogins
 }
 
-// usableMethods are the user's verified methods of types the center allows (B17).
+// usableMethods are the user's verified methods of types the center allows
+// (B17), the passkeys as one method when passkeys are offered.
 func (s *Service) usableMethods(ctx context.Context, u *User, c *Center) ([]Method, error) {
 	if c == nil || !c.TwoStepAvailable {
 		return nil, nil
@@ -158,6 +163,15 @@ func (s *Service) usableMethods(ctx context.Context, u *User, c *Center) ([]Meth
 	for _, m := range all {
 		if m.Verified() && c.Allows(m.Type) {
 			out = append(out, m)
+		}
+	}
+	if s.rp != nil && c.Allows(MethodPasskey) { // B19: a person's passkeys are one method at sign-in
+		list, err := s.store.Passkeys(ctx, u.ID)
+		if err != nil {
+			return nil, fmt.Errorf("passkeys: %w", err)
+		}
+		if len(list) > 0 {
+			out = append(out, passkeyMethod(list))
 		}
 	}
 	return out, nil

@@ -7,7 +7,7 @@ var messagesEN = map[string]string{
 	"dur.second": "1 second", "dur.seconds": "%d seconds", "dur.minute": "1 minute", "dur.minutes": "%d minutes", "dur.hour": "1 hour", "dur.hours": "%d hours",
 	"dur.day": "1 day", "dur.days": "%d days",
 
-	"msg.method.totp": "authenticator app", "msg.method.phone": "mobile phone", "msg.method.email": "email address", "msg.method.recovery": "recovery code",
+	"msg.method.totp": "authenticator app", "msg.method.phone": "mobile phone", "msg.method.email": "email address", "msg.method.recovery": "recovery code", "msg.method.passkey": "passkey",
 	"msg.role.provider": "a provider", "msg.role.admin": "a center administrator",
 	"msg.time": "2 Jan 2006 15:04 MST", "msg.unknown": "unknown", "msg.browser.on": "%s on %s",
 
@@ -41,6 +41,12 @@ var messagesEN = map[string]string{
 	"msg.notice.password_changed.body":    "The password of your account was changed.",
 	"msg.notice.password_reset.subject":   "your password was reset",
 	"msg.notice.password_reset.body":      "The password of your account was reset with a link emailed to you. You were signed out everywhere, and every trusted browser must pass the second step again.",
+	"msg.notice.passkey_added.subject":    "a passkey was added",
+	"msg.notice.passkey_added.body":       "A passkey (“%s”) was added to your account. It signs you in with your fingerprint, face or screen lock.",
+	"msg.notice.passkey_deleted.subject":  "a passkey was deleted",
+	"msg.notice.passkey_deleted.body":     "A passkey (“%s”) was deleted from your account. It can no longer be used to sign in.",
+	"msg.notice.passkey_refused.subject":  "a passkey was refused",
+	"msg.notice.passkey_refused.body":     "Your passkey “%s” answered with a signature counter lower than before, which happens when a passkey was copied to another device. It was refused. If you did not just restore that device from a backup, delete the passkey and tell your administrator.",
 
 	// Password reset (username, site, link, lifetime).
 	"msg.reset.subject": "%s: choose a new password",

@@ -7,7 +7,7 @@ var messagesES = map[string]string{
 	"dur.second": "1 segundo", "dur.seconds": "%d segundos", "dur.minute": "1 minuto", "dur.minutes": "%d minutos", "dur.hour": "1 hora", "dur.hours": "%d horas",
 	"dur.day": "1 día", "dur.days": "%d días",
 
-	"msg.method.totp": "app de autenticación", "msg.method.phone": "teléfono móvil", "msg.method.email": "correo electrónico", "msg.method.recovery": "código de recuperación",
+	"msg.method.totp": "app de autenticación", "msg.method.phone": "teléfono móvil", "msg.method.email": "correo electrónico", "msg.method.recovery": "código de recuperación", "msg.method.passkey": "llave de acceso",
 	"msg.role.provider": "proveedor", "msg.role.admin": "administrador del centro",
 	"msg.time": "02/01/2006 15:04 MST", "msg.unknown": "desconocido", "msg.browser.on": "%s en %s",
 
@@ -39,6 +39,12 @@ var messagesES = map[string]string{
 	"msg.notice.password_changed.body":    "Se cambió la contraseña de su cuenta.",
 	"msg.notice.password_reset.subject":   "se restableció su contraseña",
 	"msg.notice.password_reset.body":      "Se restableció la contraseña de su cuenta con un enlace que le enviamos por correo. Se cerraron todas sus sesiones, y todos los navegadores de confianza deberán pasar de nuevo el segundo paso.",
+	"msg.notice.passkey_added.subject":    "se agregó una llave de acceso",
+	"msg.notice.passkey_added.body":       "Se agregó una llave de acceso («%s») a su cuenta. Le permite iniciar sesión con su huella, su cara o el bloqueo de pantalla.",
+	"msg.notice.passkey_deleted.subject":  "se eliminó una llave de acceso",
+	"msg.notice.passkey_deleted.body":     "Se eliminó una llave de acceso («%s») de su cuenta. Ya no sirve para iniciar sesión.",
+	"msg.notice.passkey_refused.subject":  "se rechazó una llave de acceso",
+	"msg.notice.passkey_refused.body":     "Su llave de acceso «%s» respondió con un contador de firmas menor que antes, lo que ocurre cuando una llave de acceso se copió a otro dispositivo. Se rechazó. Si no acaba de restaurar ese dispositivo desde una copia de seguridad, elimine la llave de acceso y avise a su administrador.",
 
 	"msg.reset.subject": "%s: elija una contraseña nueva",
 	"msg.reset.body": "Hola, %[1]s:\n\nAlguien, esperamos que usted, pidió restablecer la contraseña de su cuenta de %[2]s (%[1]s). Para elegir una contraseña nueva, abra este enlace:\n\n%[3]s\n\n" +

@@ -274,12 +274,22 @@ func (s *Service) DeleteMethod(ctx context.Context, a *Auth, t MethodType, passw
 	if err := s.requireAvailable(a); err != nil {
 		return err
 	}
+	if t == MethodPasskey {
+		return Errorf(ENoSuchMethod, "Say which passkey to delete.")
+	}
 	all, err := s.store.Methods(ctx, a.User.ID)
+	if err != nil {
+		return err
+	}
+	passkeys, err := s.store.Passkeys(ctx, a.User.ID)
 	if err != nil {
 		return err
 	}
 	var target *Method
 	usable := 0 // verified methods of types the center allows: only these sign in (B17)
+	if a.Center.Allows(MethodPasskey) && s.rp != nil {
+		usable = len(passkeys)
+	}
 	for i := range all {
 		if all[i].Verified() && a.Center.Allows(all[i].Type) {
 			usable++
@@ -293,7 +303,7 @@ func (s *Service) DeleteMethod(ctx context.Context, a *Auth, t MethodType, passw
 	}
 	var mustKeep []MethodType
 	if a.Center.TwoStepRequired {
-		mustKeep = a.Center.AllowedTypes()
+		mustKeep = s.signInTypes(a.Center)
 		if target.Verified() && a.Center.Allows(t) && usable == 1 {
 			return lastMethodError()
 		}

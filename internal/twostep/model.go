@@ -21,19 +21,23 @@ func (r Role) Valid() bool { return r == RoleProvider || r == RoleAdmin || r == 
 // MethodType is a kind of verified method.
 type MethodType string
 
-// Method types (R3). Recovery is accepted at sign-in only (B1).
+// Method types (R3, B19). Recovery is accepted at sign-in only (B1). A person
+// has at most one method of each type, except passkeys (up to MaxPasskeys).
 const (
 	MethodTOTP     MethodType = "totp"
 	MethodPhone    MethodType = "phone"
 	MethodEmail    MethodType = "email"
+	MethodPasskey  MethodType = "passkey"
 	MethodRecovery MethodType = "recovery"
 )
 
 // AllMethodTypes lists the types a user can add, in display order.
-var AllMethodTypes = []MethodType{MethodTOTP, MethodPhone, MethodEmail}
+var AllMethodTypes = []MethodType{MethodTOTP, MethodPhone, MethodEmail, MethodPasskey}
 
 // Valid reports whether t is a type that can be added.
-func (t MethodType) Valid() bool { return t == MethodTOTP || t == MethodPhone || t == MethodEmail }
+func (t MethodType) Valid() bool {
+	return t == MethodTOTP || t == MethodPhone || t == MethodEmail || t == MethodPasskey
+}
 
 // Sends reports whether a code is sent for this type (phone and email).
 func (t MethodType) Sends() bool { return t == MethodPhone || t == MethodEmail }
@@ -152,12 +156,17 @@ const (
 	AMROTP      = "otp" // a code from an authenticator app, an emailed code or a recovery code
 	AMRSMS      = "sms"
 	AMRMFA      = "mfa"
+	AMRHardware = "hwk"  // proof of a hardware-bound key: a passkey
+	AMRUser     = "user" // the user was verified (fingerprint, face, PIN) by the passkey's device
 )
 
 // amrOf is the RFC 8176 value of a second-step method.
 func amrOf(t MethodType) string {
-	if t == MethodPhone {
+	switch t {
+	case MethodPhone:
 		return AMRSMS
+	case MethodPasskey:
+		return AMRHardware
 	}
 	return AMROTP
 }

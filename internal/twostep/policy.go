@@ -55,9 +55,11 @@ func (s *Service) SetPolicy(ctx context.Context, actor *User, centerID int64, p 
 			}
 		}
 		if i := slices.IndexFunc(p.AllowedMethods, func(t MethodType) bool { return !t.Valid() }); i >= 0 {
-			v.add(FieldError(EInvalid, "allowed_methods", fmt.Sprintf("Unknown method type %q (use totp, phone, email).", p.AllowedMethods[i])))
+			v.add(FieldError(EInvalid, "allowed_methods", fmt.Sprintf("Unknown method type %q (use totp, phone, email, passkey).", p.AllowedMethods[i])))
 		} else if len(allowed) == 0 {
 			v.add(FieldError(EInvalid, "allowed_methods", "Allow at least one kind of verified method."))
+		} else if len(allowed) == 1 && allowed[0] == MethodPasskey && s.rp == nil {
+			v.add(FieldError(EInvalid, "allowed_methods", "Passkeys cannot be the only kind allowed here. "+s.rpWhy))
 		}
 		ctr.AllowedMethods = allowed
 		changes = append(changes, "allowed_methods="+joinTypes(allowed))

@@ -49,12 +49,15 @@ type Settings struct {
 	AppTokenTTL   time.Duration
 	AppRefreshTTL time.Duration
 	AppsCacheTTL  time.Duration
+	// PasskeyTimeout is how long the browser's passkey dialog may take: a
+	// passkey ceremony's challenge works this long, once.
+	PasskeyTimeout time.Duration
 }
 
 // DefaultSettings returns PRODUCT.md's defaults.
 func DefaultSettings() Settings {
 	return Settings{
-		SiteName: "Provider Portal", PublicURL: "http://127.0.0.1:8080",
+		SiteName: "Provider Portal", PublicURL: "http://localhost:8080", PasskeyTimeout: 5 * time.Minute,
 		CodeTTL: 10 * time.Minute, ResendSetup: time.Minute, ResendLoginPhone: time.Minute, ResendLoginEmail: 5 * time.Minute,
 		CodeAttempts: 5, LockoutFailures: 10, Lockout: 15 * time.Minute, GraceLogins: 3,
 		SessionIdle: 30 * time.Minute, SessionAbsolute: 12 * time.Hour, RecentAuth: 15 * time.Minute,
@@ -76,6 +79,10 @@ type Service struct {
 	clock  Clock
 	log    *slog.Logger
 	apps   *appCache // forward-auth hosts (apps_cache.go)
+	// rp is the portal as a passkey relying party; nil when passkeys cannot be
+	// offered at the public URL, and rpWhy says why.
+	rp    *relyingParty
+	rpWhy string
 }
 
 // New returns a Service.
@@ -86,7 +93,8 @@ func New(store Store, hasher *Hasher, keys Keys, set Settings, clock Clock, log 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, hasher: hasher, keys: keys, set: set, clock: clock, log: log, apps: newAppCache()}
+	rp, why := newRelyingParty(set)
+	return &Service{store: store, hasher: hasher, keys: keys, set: set, clock: clock, log: log, apps: newAppCache(), rp: rp, rpWhy: why}
 }
 
 // atomically runs fn with a service whose store writes in one transaction.

@@ -26,6 +26,7 @@ type Store interface {
 	TrustedBrowserStore
 	AppStore
 	AppGrantStore
+	PasskeyStore
 }
 
 // CenterStore keeps centers.
@@ -97,7 +98,8 @@ type MethodStore interface {
 	CompleteMethod(ctx context.Context, m *Method, at time.Time, step int64) error
 	// DeleteMethod deletes a method. With mustKeep (non-nil), a verified method
 	// of one of those types goes only while another verified one of those types
-	// remains, decided atomically with the delete. Errors: ErrNotFound, ErrLastMethod.
+	// (a passkey, when passkey is one of them) remains, decided atomically with
+	// the delete. Errors: ErrNotFound, ErrLastMethod.
 	DeleteMethod(ctx context.Context, userID int64, t MethodType, mustKeep []MethodType) error
 	// AcceptTOTPStep records step as used if it is newer than the last accepted
 	// step of the user's verified TOTP method; false means replay.
@@ -274,4 +276,38 @@ type AppGrantStore interface {
 	// DeleteExpiredAppData deletes requests, tokens and grants expired by now
 	// and keys retired before keysBefore.
 	DeleteExpiredAppData(ctx context.Context, now, keysBefore time.Time) (int64, error)
+}
+
+// PasskeyStore keeps passkeys (B19) and the single-use challenges of their
+// ceremonies, which every instance can answer.
+type PasskeyStore interface {
+	// Passkeys lists the user's passkeys, oldest first.
+	Passkeys(ctx context.Context, userID int64) ([]Passkey, error)
+	// PasskeyOwner finds a passkey by its credential id, with its user and the
+	// user's center (nil for account managers), in one read. ErrNotFound if none.
+	PasskeyOwner(ctx context.Context, credentialID []byte) (*Passkey, *User, *Center, error)
+	// AddPasskey stores a verified passkey and turns the user's 2SV on, in one
+	// transaction that writes the user's row first, so that additions for one
+	// person take turns: ErrLimit when the user has limit passkeys already,
+	// ErrDuplicate when the credential is registered already (to anyone).
+	AddPasskey(ctx context.Context, p *Passkey, limit int) error
+	// UsePasskey records a use: the sign counter, the backup state and the time,
+	// with one conditional update that succeeds only when the counter moved
+	// forward (or the authenticator keeps no counter: both are 0). false means it
+	// did not: a cloned authenticator, or the same assertion raced.
+	UsePasskey(ctx context.Context, id int64, signCount uint32, backupState bool, at time.Time) (bool, error)
+	// DeletePasskey removes one of the user's passkeys. When mustKeep holds
+	// passkey, only while another verified method of the mustKeep types
+	// remains (passkeys included), decided atomically with the delete (B7).
+	// Errors: ErrNotFound, ErrLastMethod.
+	DeletePasskey(ctx context.Context, userID, id int64, mustKeep []MethodType) error
+	// PutPasskeyChallenge stores a ceremony's challenge, replacing an earlier
+	// one with the same binding and purpose.
+	PutPasskeyChallenge(ctx context.Context, c *PasskeyChallenge) error
+	// TakePasskeyChallenge deletes and returns the unexpired challenge with this
+	// binding, purpose and hash, with one conditional DELETE … RETURNING: of
+	// concurrent callers at most one gets it. ErrNotFound otherwise.
+	TakePasskeyChallenge(ctx context.Context, boundTo string, p PasskeyPurpose, challengeHash string, now time.Time) (*PasskeyChallenge, error)
+	// DeleteExpiredPasskeyChallenges purges challenges that expired by now.
+	DeleteExpiredPasskeyChallenges(ctx context.Context, now time.Time) (int64, error)
 }

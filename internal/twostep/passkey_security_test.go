@@ -1,0 +1,336 @@
+package twostep_test
+
+import (
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/providerportal/portal/internal/twostep"
+	"github.com/providerportal/portal/internal/twostep/passkeytest"
+)
+
+// Answers an attacker (or a broken browser) could send are all invalid_passkey,
+// never accepted and never an internal error; the cloned counter is audited.
+func TestPasskeyBadAnswers(t *testing.T) {
+	each(t, nil, func(t *testing.T, e *env) {
+		a := e.withTwoStepOn("jdoe")
+		dev := passkeytest.New(origin)
+		e.addPasskey(a, dev, "Laptop")
+		cred := dev.Credentials()[0]
+		for _, tc := range []struct {
+			name   string
+			answer func(opts []byte) []byte
+		}{
+			{"wrong origin", func(opts []byte) []byte {
+				phish := passkeytest.New("https://portal.example.evil")
+				phish.Adopt(cred)
+				r, _ := phish.Get(opts)
+				return r
+			}},
+			{"wrong relying party id", func(opts []byte) []byte {
+				d := passkeytest.New(origin)
+				d.RPID = "evil.localhost"
+				d.Adopt(cred)
+				r, _ := d.Get(opts)
+				return r
+			}},
+			{"no user verification", func(opts []byte) []byte {
+				d := passkeytest.New(origin)
+				d.NoUserVerification = true
+				d.Adopt(cred)
+				r, _ := d.Get(opts)
+				return r
+			}},
+			{"unknown credential", func(opts []byte) []byte {
+				r, _ := dev.Assert(dev.Stranger("localhost"), challengeOf(t, opts))
+				return r
+			}},
+			{"malformed JSON", func([]byte) []byte { return []byte(`{"id":`) }},
+			{"not a credential", func([]byte) []byte { return []byte(`{"id":"AAAA","rawId":"AAAA","type":"public-key","response":{}}`) }},
+			{"empty", func([]byte) []byte { return nil }},
+			{"another challenge", func([]byte) []byte {
+				r, _ := dev.Assert(cred, "c29tZSBvdGhlciBjaGFsbGVuZ2UgYXQgYWxs")
+				return r
+			}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				opts, token, err := e.svc.BeginPasskeySignIn(e.ctx, client)
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, err = e.svc.PasskeySignIn(e.ctx, token, tc.answer(opts), "", client)
+				expectCode(t, err, twostep.EInvalidPasskey)
+				// Second step: the same answers are refused there too.
+				p := e.auth(e.login("jdoe").Token)
+				opts, err = e.svc.BeginPasskeyStep(e.ctx, p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				expectCode(t, e.svc.VerifyLogin(e.ctx, p, twostep.MethodPasskey, string(tc.answer(opts)), client), twostep.EInvalidPasskey)
+				e.store.ResetSecondStepFailures(e.ctx, a.User.ID)
+			})
+		}
+
+		// Replayed: an answer that worked once never works again.
+		opts, token, _ := e.svc.BeginPasskeySignIn(e.ctx, client)
+		resp, _ := dev.Get(opts)
+		if _, err := e.svc.PasskeySignIn(e.ctx, token, resp, "", client); err != nil {
+			t.Fatal(err)
+		}
+		_, err := e.svc.PasskeySignIn(e.ctx, token, resp, "", client)
+		expectCode(t, err, twostep.EInvalidPasskey)
+		// An answer needs the cookie of the browser that asked.
+		opts, _, _ = e.svc.BeginPasskeySignIn(e.ctx, client)
+		_, otherToken, _ := e.svc.BeginPasskeySignIn(e.ctx, client)
+		resp, _ = dev.Get(opts)
+		_, err = e.svc.PasskeySignIn(e.ctx, otherToken, resp, "", client)
+		expectCode(t, err, twostep.EInvalidPasskey)
+
+		// A clone: a copy of the key whose counter lags behind the original's.
+		clone := passkeytest.New(origin)
+		copied := *cred
+		clone.Adopt(&copied)
+		if _, err := e.passkeySignIn(dev); err != nil { // the original moves on
+			t.Fatal(err)
+		}
+		copied.Count = cred.Count - 2
+		_, err = e.passkeySignIn(clone)
+		expectCode(t, err, twostep.EInvalidPasskey)
+		if !e.audited("passkey_counter_refused") || !e.noticed("jdoe@example.org", "a passkey was refused") {
+			t.Fatal("a counter going backwards was neither audited nor told")
+		}
+		if _, err := e.passkeySignIn(dev); err != nil {
+			t.Fatalf("the original passkey still works: %v", err)
+		}
+	})
+}
+
+func challengeOf(t *testing.T, opts []byte) string {
+	c, err := passkeytest.Challenge(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// B3: wrong passkey answers count against the second-step lockout, in either
+// use; a locked person cannot sign in with a passkey either, until it ends.
+func TestPasskeyLockout(t *testing.T) {
+	each(t, func(s *twostep.Settings) { s.LockoutFailures = 3 }, func(t *testing.T, e *env) {
+		a := e.withTwoStepOn("jdoe")
+		dev := passkeytest.New(origin)
+		e.addPasskey(a, dev, "Laptop")
+		liar := passkeytest.New("https://evil.example")
+		liar.Adopt(dev.Credentials()[0])
+		for i := range 3 {
+			_, err := e.passkeySignIn(liar)
+			if i < 2 {
+				expectCode(t, err, twostep.EInvalidPasskey)
+			} else {
+				expectCode(t, err, twostep.ELocked)
+			}
+		}
+		_, err := e.passkeySignIn(dev)
+		expectCode(t, err, twostep.ELocked)
+		p := e.auth(e.login("jdoe").Token)
+		_, err = e.svc.BeginPasskeyStep(e.ctx, p)
+		expectCode(t, err, twostep.ELocked)
+		if !e.noticed("jdoe@example.org", "locked") {
+			t.Fatal("no lockout notice")
+		}
+		e.clock.Add(16 * time.Minute)
+		if _, err := e.passkeySignIn(dev); err != nil {
+			t.Fatalf("after the lockout: %v", err)
+		}
+	})
+}
+
+// B17, R1: a center's policy and beta decide whether passkeys are offered and
+// used; a center may allow only passkeys and the app.
+func TestPasskeyPolicy(t *testing.T) {
+	each(t, nil, func(t *testing.T, e *env) {
+		a := e.withTwoStepOn("jdoe")
+		dev := passkeytest.New(origin)
+		e.addPasskey(a, dev, "Laptop")
+		secret := e.enrolTOTP(a)
+		allowed := []twostep.MethodType{twostep.MethodTOTP, twostep.MethodPasskey}
+		if _, err := e.svc.SetPolicy(e.ctx, e.staff, e.center.ID, twostep.Policy{AllowedMethods: allowed}, client); err != nil {
+			t.Fatal(err)
+		}
+		if r := e.login("jdoe"); len(r.Methods) != 2 || r.Methods[1].Type != twostep.MethodPasskey {
+			t.Fatalf("app and passkey: %+v", r.Methods)
+		}
+		only := []twostep.MethodType{twostep.MethodTOTP}
+		e.svc.SetPolicy(e.ctx, e.staff, e.center.ID, twostep.Policy{AllowedMethods: only}, client)
+		a = e.auth(e.login("jdoe").Token)
+		if r, _ := e.svc.LoginState(e.ctx, a); len(r.Methods) != 1 || r.Selected != twostep.MethodTOTP {
+			t.Fatalf("passkey still offered: %+v", r.Methods)
+		}
+		_, err := e.svc.BeginPasskeyStep(e.ctx, a)
+		expectCode(t, err, twostep.ENoSuchMethod)
+		_, err = e.passkeySignIn(dev)
+		expectCode(t, err, twostep.EInvalidPasskey)
+		if err := e.svc.VerifyLogin(e.ctx, a, twostep.MethodTOTP, twostep.TOTPCode(secret, e.clock.Now().Add(30*time.Second)), client); err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.svc.StartPasskey(e.ctx, a, "", "", client)
+		expectCode(t, err, twostep.EMethodNotAllowed)
+		e.svc.SetPolicy(e.ctx, e.staff, e.center.ID, twostep.Policy{AllowedMethods: allowed}, client)
+		e.setBeta(false)
+		_, err = e.passkeySignIn(dev)
+		expectCode(t, err, twostep.EInvalidPasskey)
+		e.setBeta(true)
+		if _, err := e.passkeySignIn(dev); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// R10, B7, B15, R6, B2: deleting a passkey asks for the password and keeps the
+// last method under a requirement; turning 2SV off and an admin reset delete
+// every passkey.
+func TestPasskeyDeleteTurnOffAndReset(t *testing.T) {
+	each(t, nil, func(t *testing.T, e *env) {
+		a := e.withTwoStepOn("jdoe")
+		laptop, phone := passkeytest.New(origin), passkeytest.New(origin)
+		first := e.addPasskey(a, laptop, "Laptop")
+		second := e.addPasskey(a, phone, "Phone")
+		e.updateCenter(func(c *twostep.Center) { c.TwoStepRequired = true })
+		a = e.auth(a.Token)
+		other := e.auth(e.login("jdoe").Token)
+		expectCode(t, e.svc.DeletePasskey(e.ctx, a, first.ID, "wrong password here", client), twostep.EInvalidCredentials)
+		expectCode(t, e.svc.DeletePasskey(e.ctx, a, 9999, pw, client), twostep.ENoSuchMethod)
+		expectCode(t, e.svc.DeleteMethod(e.ctx, a, twostep.MethodPasskey, pw, client), twostep.ENoSuchMethod)
+		if err := e.svc.DeletePasskey(e.ctx, a, first.ID, pw, client); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.Authenticate(e.ctx, other.Token); err == nil {
+			t.Fatal("deleting a passkey left another session signed in")
+		}
+		if !e.noticed("jdoe@example.org", "a passkey was deleted") {
+			t.Fatal("no notice")
+		}
+		_, err := e.passkeySignIn(laptop)
+		expectCode(t, err, twostep.EInvalidPasskey)
+		expectCode(t, e.svc.DeletePasskey(e.ctx, a, second.ID, pw, client), twostep.ELastMethodRequired)
+		// Another person's passkey is not found.
+		b := e.withTwoStepOn("ann")
+		expectCode(t, e.svc.DeletePasskey(e.ctx, b, second.ID, pw, client), twostep.ENoSuchMethod)
+
+		// An admin reset deletes them; so does turning 2SV off.
+		if err := e.svc.ResetTwoStep(e.ctx, e.staff, "jdoe", client); err != nil {
+			t.Fatal(err)
+		}
+		if list, _ := e.store.Passkeys(e.ctx, a.User.ID); len(list) != 0 {
+			t.Fatalf("%d passkeys after a reset", len(list))
+		}
+		_, err = e.passkeySignIn(phone)
+		expectCode(t, err, twostep.EInvalidPasskey)
+		e.updateCenter(func(c *twostep.Center) { c.TwoStepRequired = false })
+		e.addPasskey(b, passkeytest.New(origin), "")
+		b = e.auth(b.Token)
+		if err := e.svc.TurnOff(e.ctx, b, pw, client); err != nil {
+			t.Fatal(err)
+		}
+		if list, _ := e.store.Passkeys(e.ctx, b.User.ID); len(list) != 0 {
+			t.Fatalf("%d passkeys after turning off", len(list))
+		}
+	})
+}
+
+// Under R14's forced setup, a passkey is a first method like any other: it
+// turns 2SV on and completes the sign-in. The compliance view lists it (B11).
+func TestPasskeyAsFirstMethodAndComplianceView(t *testing.T) {
+	each(t, nil, func(t *testing.T, e *env) {
+		e.setBeta(true)
+		e.updateCenter(func(c *twostep.Center) { c.TwoStepRequired = true; c.GraceLogins = 0 })
+		e.user("jdoe")
+		r := e.login("jdoe")
+		if r.State != twostep.StateSetupRequired {
+			t.Fatalf("state %s", r.State)
+		}
+		a := e.auth(r.Token)
+		e.addPasskey(a, passkeytest.New(origin), "Phone")
+		if s := e.auth(a.Token).Session; s.State != twostep.StateSignedIn || !e.auth(a.Token).User.TwoStepOn {
+			t.Fatalf("after the first passkey: %+v", s)
+		}
+		_, users, _ := e.svc.CenterUsers(e.ctx, e.staff, e.center.ID)
+		if len(users) != 1 || len(users[0].Methods) != 1 || users[0].Methods[0] != twostep.MethodPasskey || !users[0].TwoStepOn {
+			t.Fatalf("compliance view: %+v", users)
+		}
+	})
+}
+
+// Where the public URL's host is an IP address, passkeys are not offered and
+// the portal says why; everything else works.
+func TestPasskeysNotOfferedAtAnIPAddress(t *testing.T) {
+	each(t, func(s *twostep.Settings) { s.PublicURL = "http://127.0.0.1:8080" }, func(t *testing.T, e *env) {
+		a := e.withTwoStepOn("jdoe")
+		ok, why := e.svc.PasskeysOffered()
+		if ok || why == "" {
+			t.Fatal("passkeys offered at an IP address")
+		}
+		v, _ := e.svc.Account(e.ctx, a)
+		for _, m := range v.TwoStep.AllowedMethods {
+			if m == twostep.MethodPasskey {
+				t.Fatal("passkey offered as a method to add")
+			}
+		}
+		if v.TwoStep.PasskeysOffered || v.TwoStep.PasskeysWhy != why {
+			t.Fatalf("account does not say why: %+v", v.TwoStep)
+		}
+		_, err := e.svc.StartPasskey(e.ctx, a, "", "", client)
+		expectCode(t, err, twostep.EPasskeysNotOffered)
+		_, _, err = e.svc.BeginPasskeySignIn(e.ctx, client)
+		expectCode(t, err, twostep.EPasskeysNotOffered)
+		_, err = e.svc.SetPolicy(e.ctx, e.staff, e.center.ID, twostep.Policy{AllowedMethods: []twostep.MethodType{twostep.MethodPasskey}}, client)
+		expectCode(t, err, twostep.EInvalid)
+		e.enrolTOTP(a)
+	})
+	for url, offered := range map[string]bool{"https://portal.example.org": true, "http://localhost:9999": true, "http://portal.localhost": true,
+		"http://portal.example.org": false, "https://[::1]:8443": false, "https://10.0.0.1": false} {
+		set := twostep.DefaultSettings()
+		set.PublicURL = url
+		if ok, _ := twostep.New(nil, nil, twostep.Keys{}, set, nil, nil).PasskeysOffered(); ok != offered {
+			t.Errorf("%s: offered %v", url, ok)
+		}
+	}
+}
+
+// B4, B10: one answer sent many times at once signs in once; a challenge
+// expires unanswered and is purged.
+func TestPasskeyChallengeOnceAndExpiry(t *testing.T) {
+	each(t, nil, func(t *testing.T, e *env) {
+		a := e.withTwoStepOn("jdoe")
+		dev := passkeytest.New(origin)
+		e.addPasskey(a, dev, "")
+		opts, token, _ := e.svc.BeginPasskeySignIn(e.ctx, client)
+		resp, _ := dev.Get(opts)
+		var wins atomic.Int32
+		var wg sync.WaitGroup
+		for range 12 {
+			wg.Go(func() {
+				if _, err := e.svc.PasskeySignIn(e.ctx, token, resp, "", client); err == nil {
+					wins.Add(1)
+				} else if code(err) != twostep.EInvalidPasskey {
+					t.Errorf("racing answer: %v", err)
+				}
+			})
+		}
+		wg.Wait()
+		if wins.Load() != 1 {
+			t.Fatalf("%d sign-ins from one answer", wins.Load())
+		}
+		opts, token, _ = e.svc.BeginPasskeySignIn(e.ctx, client)
+		resp, _ = dev.Get(opts)
+		e.clock.Add(5*time.Minute + time.Second)
+		_, err := e.svc.PasskeySignIn(e.ctx, token, resp, "", client)
+		expectCode(t, err, twostep.EInvalidPasskey)
+		e.svc.BeginPasskeySignIn(e.ctx, client)
+		e.clock.Add(6 * time.Minute)
+		if n, err := e.svc.SweepPasskeyChallenges(e.ctx); err != nil || n < 1 {
+			t.Fatalf("purged %d: %v", n, err)
+		}
+	})
+}
