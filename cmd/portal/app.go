@@ -141,6 +141,7 @@ func settingsOf(c *config.Config) twostep.Settings {
 	s.CodeTTL, s.ResendSetup, s.ResendLoginPhone, s.ResendLoginEmail = c.CodeTTL, c.ResendSetup, c.ResendLoginPhone, c.ResendLoginEmail
 	s.CodeAttempts, s.LockoutFailures, s.Lockout, s.GraceLogins = c.CodeAttempts, c.LockoutFailures, c.Lockout, c.GraceLogins
 	s.SessionIdle, s.SessionAbsolute, s.RecentAuth = c.SessionIdle, c.SessionAbsolute, c.RecentAuth
+	s.PasskeyTimeout = c.PasskeyTimeout
 	s.LoginAccountLimit, s.LoginAddressLimit, s.LoginWindow = c.LoginAccountLimit, c.LoginAddressLimit, c.LoginWindow
 	s.SMSCountries = c.SMSCountries
 	s.SendCaps = c.SendCaps

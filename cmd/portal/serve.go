@@ -76,6 +76,10 @@ func (e *env) serve(ctx context.Context, args []string) error {
 			return err
 		}
 	}
+	// The public URL of a portal started on port 0 takes the port it got.
+	if _, port, _ := net.SplitHostPort(cfg.Addr); cfg.PublicURLDerived && port == "0" {
+		cfg.PublicURL = config.DefaultPublicURL(ln.Addr().String())
+	}
 	a, err := e.open(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -128,6 +132,9 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	go func() { serveErr <- httpSrv.Serve(ln) }()
 	fmt.Fprintf(e.stdout, "Provider Portal listening on http://%s (public URL %s, database %s)\n", ln.Addr(), cfg.PublicURL, redact(cfg.Database))
 	log.Info("serving", "addr", ln.Addr().String(), "public_url", cfg.PublicURL, "instance", instance, "dev_outbox", cfg.DevOutbox)
+	if ok, why := a.svc.PasskeysOffered(); !ok {
+		log.Warn(why)
+	}
 
 	select {
 	case err = <-serveErr:
@@ -178,6 +185,11 @@ func sweepSessions(ctx context.Context, svc *twostep.Service, log *slog.Logger) 
 			log.Error("sweep links", "err", err)
 		} else if n > 0 {
 			log.Info("expired reset links, invitations and trusted browsers removed", "count", n)
+		}
+		if n, err := svc.SweepPasskeyChallenges(ctx); err != nil && ctx.Err() == nil {
+			log.Error("sweep passkey challenges", "err", err)
+		} else if n > 0 {
+			log.Info("expired passkey challenges removed", "count", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -35,9 +35,12 @@ func (a Argon2) Weak() bool { return a.MemoryKiB < 19456 || a.Passes < 2 }
 
 // Config is every setting of the portal. The zero value is not useful; use Load.
 type Config struct {
-	Addr             string
-	Database         string
-	PublicURL        string
+	Addr      string
+	Database  string
+	PublicURL string
+	// PublicURLDerived says PublicURL was not set but derived from Addr; when
+	// Addr's port is 0, serve puts the port it listens on in it.
+	PublicURLDerived bool
 	SiteName         string
 	KeyFile          string
 	SMTPURL          string
@@ -61,6 +64,7 @@ type Config struct {
 	SessionIdle     time.Duration
 	SessionAbsolute time.Duration
 	RecentAuth      time.Duration
+	PasskeyTimeout  time.Duration
 
 	LoginAccountLimit int
 	LoginAddressLimit int
@@ -130,7 +134,7 @@ func settings() []setting {
 	return []setting{
 		{"PORTAL_ADDR", "addr", "127.0.0.1:8080", "listen address", str(func(c *Config) *string { return &c.Addr })},
 		{"PORTAL_DATABASE", "database", "sqlite:portal.db", "sqlite:PATH or postgres://…", str(func(c *Config) *string { return &c.Database })},
-		{"PORTAL_PUBLIC_URL", "public-url", "", "public URL (default http://ADDR)", str(func(c *Config) *string { return &c.PublicURL })},
+		{"PORTAL_PUBLIC_URL", "public-url", "", "public URL (default http://ADDR, or http://localhost:PORT when ADDR is a loopback address)", str(func(c *Config) *string { return &c.PublicURL })},
 		{"PORTAL_SITE_NAME", "site-name", "Provider Portal", "name on pages, in messages and in authenticator apps", str(func(c *Config) *string { return &c.SiteName })},
 		{"PORTAL_KEY_FILE", "key-file", "", "secret key file (default beside the database)", str(func(c *Config) *string { return &c.KeyFile })},
 		{"PORTAL_SMTP_URL", "smtp-url", "", "smtp://user:pass@host:port?tls=starttls|tls|none", str(func(c *Config) *string { return &c.SMTPURL })},
@@ -174,6 +178,7 @@ func settings() []setting {
 		}},
 		{"PORTAL_SESSION_IDLE", "session-idle", "30m", "session idle timeout", dur(func(c *Config) *time.Duration { return &c.SessionIdle })},
 		{"PORTAL_SESSION_ABSOLUTE", "session-absolute", "12h", "session absolute lifetime", dur(func(c *Config) *time.Duration { return &c.SessionAbsolute })},
+		{"PORTAL_PASSKEY_TIMEOUT", "passkey-timeout", "5m", "how long the browser's passkey dialog may take (a passkey challenge works this long, once)", dur(func(c *Config) *time.Duration { return &c.PasskeyTimeout })},
 		{"PORTAL_RECENT_AUTH", "recent-auth", "15m", "how recent a sign-in must be to start adding a method without the password", dur(func(c *Config) *time.Duration { return &c.RecentAuth })},
 		{"PORTAL_LOGIN_ACCOUNT_LIMIT", "login-account-limit", "10", "password attempts per account per login window", count(1, func(c *Config) *int { return &c.LoginAccountLimit })},
 		{"PORTAL_LOGIN_ADDRESS_LIMIT", "login-address-limit", "100", "password attempts per client address per login window", count(1, func(c *Config) *int { return &c.LoginAddressLimit })},
@@ -290,7 +295,7 @@ func (c *Config) finish(name func(env string) string) error {
 		return fmt.Errorf("%s: %w", name("PORTAL_DATABASE"), err)
 	}
 	if c.PublicURL == "" {
-		c.PublicURL = "http://" + c.Addr
+		c.PublicURL, c.PublicURLDerived = DefaultPublicURL(c.Addr), true
 	}
 	u, err := url.Parse(c.PublicURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -341,6 +346,20 @@ func checkAddr(addr string) error {
 		return fmt.Errorf("want a port from 0 to 65535, got %q", port)
 	}
 	return nil
+}
+
+// DefaultPublicURL is the public URL of a portal listening on addr that was
+// given none: http://ADDR, except that a loopback address is called localhost,
+// because passkeys need a name rather than an IP address (CONTRACT.md).
+func DefaultPublicURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if ip, err := netip.ParseAddr(host); (err == nil && ip.IsLoopback()) || strings.EqualFold(host, "localhost") {
+		return "http://localhost:" + port
+	}
+	return "http://" + addr
 }
 
 // SplitDatabase returns the kind ("sqlite" or "postgres") and the path or DSN.

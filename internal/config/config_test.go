@@ -24,7 +24,8 @@ func TestDefaults(t *testing.T) {
 	}{
 		{"addr", c.Addr, "127.0.0.1:8080"},
 		{"database", c.Database, "sqlite:portal.db"},
-		{"public url", c.PublicURL, "http://127.0.0.1:8080"},
+		{"public url", c.PublicURL, "http://localhost:8080"}, // a loopback address is called localhost, for passkeys
+		{"passkey timeout", c.PasskeyTimeout, 5 * time.Minute},
 		{"key file", c.KeyFile, "portal.key"},
 		{"code ttl", c.CodeTTL, 10 * time.Minute},
 		{"resend setup", c.ResendSetup, time.Minute},
@@ -145,5 +146,25 @@ func TestSMSURLs(t *testing.T) {
 	m, err := ParseSMTPURL("smtp://a%40b:p%3Ass@mail:2525?tls=tls")
 	if err != nil || m.Username != "a@b" || m.Password != "p:ss" || m.Port != 2525 || m.TLS != "tls" {
 		t.Fatalf("smtp: %+v %v", m, err)
+	}
+}
+
+// The default public URL names a loopback address localhost (passkeys need a
+// name); any other address stays as it is.
+func TestDefaultPublicURL(t *testing.T) {
+	for addr, want := range map[string]string{"127.0.0.1:8080": "http://localhost:8080", "[::1]:9000": "http://localhost:9000",
+		"localhost:80": "http://localhost:80", "127.0.0.1:0": "http://localhost:0", "0.0.0.0:8080": "http://0.0.0.0:8080",
+		"192.0.2.7:8080": "http://192.0.2.7:8080", "portal.internal:8080": "http://portal.internal:8080"} {
+		c, _, err := Load("serve", []string{"--addr", addr}, env(nil), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.PublicURL != want || !c.PublicURLDerived {
+			t.Errorf("%s: %s, want %s", addr, c.PublicURL, want)
+		}
+	}
+	c, _, _ := Load("serve", []string{"--public-url", "https://portal.example.org/"}, env(nil), nil)
+	if c.PublicURL != "https://portal.example.org" || c.PublicURLDerived {
+		t.Errorf("given: %s %v", c.PublicURL, c.PublicURLDerived)
 	}
 }

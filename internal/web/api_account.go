@@ -21,9 +21,9 @@ func (s *Server) apiAccount(w http.ResponseWriter, r *http.Request, a *twostep.A
 	if err != nil {
 		return err
 	}
-	methods := []methodJSON{}
+	methods := []any{}
 	for _, m := range v.TwoStep.Methods {
-		methods = append(methods, methodJSON{Type: string(m.Type), Label: m.Label, VerifiedAt: rfc3339(m.VerifiedAt)})
+		methods = append(methods, accountMethodJSON(m))
 	}
 	allowed := []string{}
 	for _, t := range v.TwoStep.AllowedMethods {
@@ -35,7 +35,7 @@ func (s *Server) apiAccount(w http.ResponseWriter, r *http.Request, a *twostep.A
 		"two_step": map[string]any{
 			"available": v.TwoStep.Available, "on": v.TwoStep.On, "required": v.TwoStep.Required,
 			"grace_logins_left": v.TwoStep.GraceLoginsLeft, "methods": methods, "allowed_methods": allowed,
-			"recovery_codes_left": v.TwoStep.RecoveryCodesLeft,
+			"recovery_codes_left": v.TwoStep.RecoveryCodesLeft, "passkeys": passkeysJSON(v.TwoStep),
 		},
 	})
 	return nil

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 
 	"github.com/providerportal/portal/internal/twostep"
@@ -77,6 +78,9 @@ func (s *Server) apiSendCode(w http.ResponseWriter, r *http.Request, a *twostep.
 	if err := decodeJSON(r, &in, false); err != nil {
 		return err
 	}
+	if in.Method == string(twostep.MethodPasskey) {
+		return s.apiBeginPasskeyStep(w, r, a)
+	}
 	sent, err := s.svc.SendLoginCode(r.Context(), a, twostep.MethodType(in.Method), clientOf(r))
 	if err != nil {
 		return err
@@ -92,12 +96,16 @@ func codeSentJSON(c *twostep.CodeSent) map[string]any {
 
 func (s *Server) apiVerify(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
 	var in struct {
-		Method       string `json:"method"`
-		Code         string `json:"code"`
-		TrustBrowser bool   `json:"trust_browser"`
+		Method       string          `json:"method"`
+		Code         string          `json:"code"`
+		Credential   json.RawMessage `json:"credential"` // passkey: the AuthenticationResponseJSON
+		TrustBrowser bool            `json:"trust_browser"`
 	}
 	if err := decodeJSON(r, &in, false); err != nil {
 		return err
+	}
+	if in.Method == string(twostep.MethodPasskey) {
+		in.Code = string(in.Credential)
 	}
 	if err := s.svc.VerifyLogin(r.Context(), a, twostep.MethodType(in.Method), in.Code, clientOf(r)); err != nil {
 		s.metrics.signIn("second_step", twostep.ErrorCode(err))

@@ -48,6 +48,8 @@ var statusOf = map[string]int{
 	twostep.ESecondStepUnavailable: http.StatusConflict,
 	twostep.EUsernameTaken:         http.StatusConflict,
 	twostep.EAccessDenied:          http.StatusForbidden,
+	twostep.EInvalidPasskey:        http.StatusUnauthorized, // registration answers 400 (apiFinishPasskey)
+	twostep.EPasskeysNotOffered:    http.StatusNotFound,
 }
 
 type apiError struct {

@@ -89,6 +89,8 @@ func (s *Server) routes() *routeTable {
 	mux.HandleFunc("POST /api/v1/login/send-code", s.authed(signIn, s.apiSendCode))
 	mux.HandleFunc("POST /api/v1/login/verify", s.authed(signIn, s.apiVerify))
 	mux.HandleFunc("POST /api/v1/login/dismiss-notice", s.authed(signIn, s.apiDismissNotice))
+	mux.HandleFunc("POST /api/v1/login/passkey", s.apiBeginPasskeySignIn)
+	mux.HandleFunc("POST /api/v1/login/passkey/verify", s.apiPasskeySignIn)
 	mux.HandleFunc("POST /api/v1/logout", s.apiLogout)
 	mux.HandleFunc("GET /api/v1/session", s.authed(signIn, s.apiSession))
 
@@ -104,7 +106,10 @@ func (s *Server) routes() *routeTable {
 		mux.HandleFunc(base+"/resend", s.authed(setup, s.apiResendSetup(t)))
 		mux.HandleFunc(base+"/verify", s.authed(setup, s.apiVerifySetup(t)))
 	}
+	mux.HandleFunc("POST /api/v1/account/methods/passkey", s.authed(setup, s.apiStartPasskey))
+	mux.HandleFunc("POST /api/v1/account/methods/passkey/verify", s.authed(setup, s.apiFinishPasskey))
 	mux.HandleFunc("DELETE /api/v1/account/methods/{type}", s.authed(full, s.apiDeleteMethod))
+	mux.HandleFunc("DELETE /api/v1/account/methods/passkey/{id}", s.authed(full, s.apiDeletePasskey))
 	mux.HandleFunc("POST /api/v1/account/recovery-codes", s.authed(full, s.apiRecoveryCodes))
 	mux.HandleFunc("POST /api/v1/account/password", s.authed(full, s.apiPassword))
 	mux.HandleFunc("GET /api/v1/account/sessions", s.authed(full, s.apiSessions))
