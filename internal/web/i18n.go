@@ -125,8 +125,9 @@ type langLink struct{ Code, Name, Href string }
 // localError puts a domain error into the page's language: English keeps the
 // domain's own words; another language uses its catalogue's text for the code.
 func localError(lang string, de *twostep.Error) *twostep.Error {
+	counted := de.Code == twostep.EInvalidCode || de.Code == twostep.EInvalidPasskey
 	if lang == languages[0] {
-		if de.Code != twostep.EInvalidCode || de.AttemptsLeft == nil || *de.AttemptsLeft == 0 {
+		if !counted || de.AttemptsLeft == nil || *de.AttemptsLeft == 0 {
 			return de
 		}
 		out := *de
@@ -144,7 +145,7 @@ func localError(lang string, de *twostep.Error) *twostep.Error {
 	}
 	out := *de
 	out.Message = text
-	if de.Code == twostep.EInvalidCode && de.AttemptsLeft != nil && *de.AttemptsLeft > 0 {
+	if counted && de.AttemptsLeft != nil && *de.AttemptsLeft > 0 {
 		out.Message += " " + p.N("tries", *de.AttemptsLeft)
 	}
 	return &out

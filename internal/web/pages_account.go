@@ -22,6 +22,7 @@ type accountView struct {
 	Forced   bool
 	Sessions []twostep.SessionView
 	Trusted  []twostep.TrustedBrowserView
+	passkeyRows
 }
 
 func (s *Server) accountData(r *http.Request, a *twostep.Auth) (pageData, error) {
@@ -43,6 +44,7 @@ func (s *Server) accountData(r *http.Request, a *twostep.Auth) (pageData, error)
 			av.Rows = append(av.Rows, row)
 		}
 	}
+	av.passkeyRows = s.passkeyRowsOf(r, a, ts)
 	if !av.Forced {
 		if av.Sessions, err = s.svc.Sessions(r.Context(), a); err != nil {
 			return pageData{}, err

@@ -53,7 +53,9 @@ type pageData struct {
 	// only a local path or a registered app address, so it is marked safe (a
 	// native app's own scheme would be filtered out otherwise).
 	Refresh template.URL
-	D       any
+	// PasskeysOffered says whether passkeys work at the public URL (B19).
+	PasskeysOffered bool
+	D               any
 }
 
 type fieldError struct{ ID, Message string }
@@ -88,10 +90,10 @@ func parsePages() map[string]*template.Template {
 	pages := map[string]*template.Template{}
 	for _, n := range names {
 		name := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
-		if name == "layout" || name == "partials" {
+		if name == "layout" || strings.HasPrefix(name, "partials") {
 			continue
 		}
-		pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/partials.html", n))
+		pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/partials*.html", n))
 	}
 	return pages
 }
@@ -116,6 +118,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	if err := s.svc.RememberLanguage(r.Context(), d.Auth, d.Lang); err != nil { // B25: their messages follow
 		s.log.WarnContext(r.Context(), "language not remembered", "err", err, "request_id", requestID(r))
 	}
+	d.PasskeysOffered, _ = s.svc.PasskeysOffered()
 	var buf bytes.Buffer
 	if err := s.pages[page].ExecuteTemplate(&buf, "layout", d); err != nil {
 		s.log.ErrorContext(r.Context(), "render", "page", page, "err", err, "request_id", requestID(r))
