@@ -215,6 +215,7 @@ func sanitize(s string) string { return regexp.MustCompile(`[^A-Za-z0-9]+`).Repl
 // server is a running portal binary.
 type server struct {
 	url       string
+	public    string // the public URL (http://localhost:PORT): passkeys work there
 	passwords map[string]string
 	cmd       *exec.Cmd
 	dir, db   string
@@ -258,8 +259,8 @@ func startServer(t *testing.T, env ...string) *server {
 		if m := regexp.MustCompile(`^\s+password: (\S+)`).FindStringSubmatch(line); m != nil {
 			s.passwords["manager"] = m[1]
 		}
-		if m := regexp.MustCompile(`listening on (http://\S+)`).FindStringSubmatch(line); m != nil {
-			s.url = m[1]
+		if m := regexp.MustCompile(`listening on (http://\S+) \(public URL (\S+),`).FindStringSubmatch(line); m != nil {
+			s.url, s.public = m[1], m[2]
 			break
 		}
 	}

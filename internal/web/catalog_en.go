@@ -165,7 +165,7 @@ var catalogEN = catalog{
 	"passkey.name":      "Name of this passkey", "passkey.name.hint": "To tell your passkeys apart, such as “Work laptop” or “My phone”.",
 	"passkey.create.intro": "Select Create passkey. Your browser then asks you to confirm with your fingerprint, face or screen lock.",
 	"passkey.create":       "Create passkey", "passkey.lastused": "last used %s", "passkey.neverused": "not used yet", "passkey.delete": "Delete the passkey %s",
-	"passkey.needsjs":     "needs JavaScript",
+	"passkey.another": "Another passkey", "passkey.needsjs": "needs JavaScript",
 	"passkey.unavailable": "Passkeys are not offered at this portal's address (%s): they need a domain name, served over https or at localhost. Ask your administrator.",
 	"passkey.done":        "Your passkey %s is ready", "passkey.done.next": "From now on you can sign in with this passkey alone, or use it after your password.",
 	"passkey.delete.explain": "You will no longer be able to sign in with the passkey “%s”. You can also remove it from your device's list of passkeys. Enter your password to confirm.",

@@ -187,7 +187,7 @@ var catalogES = catalog{
 	"passkey.name":      "Nombre de esta llave de acceso", "passkey.name.hint": "Para distinguir sus llaves de acceso, como «Portátil del trabajo» o «Mi teléfono».",
 	"passkey.create.intro": "Seleccione Crear llave de acceso. Su navegador le pedirá confirmar con su huella, su cara o el bloqueo de pantalla.",
 	"passkey.create":       "Crear llave de acceso", "passkey.lastused": "usada por última vez el %s", "passkey.neverused": "aún sin usar", "passkey.delete": "Eliminar la llave de acceso %s",
-	"passkey.needsjs":     "necesita JavaScript",
+	"passkey.another": "Otra llave de acceso", "passkey.needsjs": "necesita JavaScript",
 	"passkey.unavailable": "Las llaves de acceso no están disponibles en la dirección de este portal (%s): necesitan un nombre de dominio, servido por https o en localhost. Consulte a su administrador.",
 	"passkey.done":        "Su llave de acceso %s está lista", "passkey.done.next": "Desde ahora puede iniciar sesión solo con esta llave de acceso, o usarla después de su contraseña.",
 	"passkey.delete.explain":   "Ya no podrá iniciar sesión con la llave de acceso «%s». También puede quitarla de la lista de llaves de acceso de su dispositivo. Escriba su contraseña para confirmar.",
