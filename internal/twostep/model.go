@@ -152,12 +152,12 @@ func (s *Session) Resetting() bool { return len(s.ResetHash) > 0 }
 
 // AMR values (RFC 8176) for the ways of signing in.
 const (
-	AMRPassword = "pwd"
-	AMROTP      = "otp" // a code from an authenticator app, an emailed code or a recovery code
-	AMRSMS      = "sms"
-	AMRMFA      = "mfa"
-	AMRHardware = "hwk"  // proof of a hardware-bound key: a passkey
-	AMRUser     = "user" // the user was verified (fingerprint, face, PIN) by the passkey's device
+	AMRPassword    = "pwd"
+	AMROTP         = "otp" // a code from an authenticator app, an emailed code or a recovery code
+	AMRSMS         = "sms"
+	AMRMFA         = "mfa"
+	AMRHardwareKey = "hwk"  // proof of a hardware-bound key: a passkey
+	AMRUser        = "user" // the user was verified (fingerprint, face, PIN) by the passkey's device
 )
 
 // amrOf is the RFC 8176 value of a second-step method.
@@ -166,7 +166,7 @@ func amrOf(t MethodType) string {
 	case MethodPhone:
 		return AMRSMS
 	case MethodPasskey:
-		return AMRHardware
+		return AMRHardwareKey
 	}
 	return AMROTP
 }

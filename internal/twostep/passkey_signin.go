@@ -63,40 +63,47 @@ func (s *Service) PasskeySignIn(ctx context.Context, token string, response []by
 		return nil, invalidPasskey("The browser's answer is not a passkey. Try again.")
 	}
 	challenge := parsed.Response.CollectedClientData.Challenge
-	if _, err := s.store.TakePasskeyChallenge(ctx, hex.EncodeToString(hashToken(token)), PasskeySignIn, challengeHash(challenge), s.clock.Now()); errors.Is(err, ErrNotFound) {
-		return nil, invalidPasskey("This passkey request has expired or was already answered. Try again.")
-	} else if err != nil {
-		return nil, err
-	}
 	pk, u, center, err := s.store.PasskeyOwner(ctx, parsed.RawID)
-	if errors.Is(err, ErrNotFound) {
-		s.audit(ctx, 0, "", "login_failed", "", c, "passkey: unknown credential")
-		return nil, invalidPasskey("This passkey is not registered here (it may have been deleted). Sign in with your username and password.")
-	} else if err != nil {
+	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, err
 	}
 	center = s.policyCenter(u, center)
-	if center == nil || !center.TwoStepAvailable || !center.Allows(MethodPasskey) {
+	usable := u != nil && center != nil && center.TwoStepAvailable && center.Allows(MethodPasskey)
+	// The challenge's single use and the attempt counted against the lockout
+	// (B3) are one write, before the signature is judged.
+	var count int
+	var reserved, gone bool
+	err = s.atomically(ctx, func(tx *Service) error {
+		_, err := tx.store.TakePasskeyChallenge(ctx, hex.EncodeToString(hashToken(token)), PasskeySignIn, challengeHash(challenge), s.clock.Now())
+		if errors.Is(err, ErrNotFound) {
+			gone = true
+			return nil
+		}
+		if err != nil || !usable {
+			return err
+		}
+		count, reserved, err = tx.store.ReserveSecondStepAttempt(ctx, u.ID, s.clock.Now(), s.set.LockoutFailures)
+		return err
+	})
+	switch {
+	case err != nil:
+		return nil, err
+	case gone:
+		return nil, invalidPasskey("This passkey request has expired or was already answered. Try again.")
+	case u == nil:
+		s.audit(ctx, 0, "", "login_failed", "", c, "passkey: unknown credential")
+		return nil, invalidPasskey("This passkey is not registered here (it may have been deleted). Sign in with your username and password.")
+	case !usable:
 		s.audit(ctx, u.CenterID, u.Username, "login_failed", u.Username, c, "passkey: not allowed for the center")
 		return nil, invalidPasskey("Passkeys cannot be used to sign in to your center. Sign in with your username and password.")
-	}
-	a := &Auth{User: u, Center: center}
-	count, ok, err := s.store.ReserveSecondStepAttempt(ctx, u.ID, s.clock.Now(), s.set.LockoutFailures)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
+	case !reserved: // locked, or the last attempts before the lock are being judged right now
 		if err := s.checkLock(ctx, u); err != nil {
 			return nil, err
 		}
 		return nil, lockedError(s.set.Lockout)
 	}
-	list, err := s.store.Passkeys(ctx, u.ID)
-	if err != nil {
-		s.store.ReleaseSecondStepAttempt(context.WithoutCancel(ctx), u.ID)
-		return nil, err
-	}
-	user := s.passkeyUserOf(u, list)
+	a := &Auth{User: u, Center: center}
+	user := s.passkeyUserOf(u, []Passkey{*pk})
 	session := webauthn.SessionData{Challenge: challenge, RelyingPartyID: s.rp.id, UserVerification: protocol.VerificationRequired}
 	_, cred, verr := s.rp.wa.ValidatePasskeyLogin(func([]byte, []byte) (webauthn.User, error) { return user, nil }, session, parsed)
 	if verr != nil {
@@ -121,7 +128,7 @@ func (s *Service) PasskeySignIn(ctx context.Context, token string, response []by
 				return err
 			}
 		}
-		signed, err := tx.newSession(ctx, u, StateSignedIn, "", AMRHardware+" "+AMRUser+" "+AMRMFA, c)
+		signed, err := tx.newSession(ctx, u, StateSignedIn, "", AMRHardwareKey+" "+AMRUser+" "+AMRMFA, c)
 		if err != nil {
 			return err
 		}
