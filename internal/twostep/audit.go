@@ -23,7 +23,8 @@ var AuditKinds = []AuditKind{KindSignIn, KindTwoStep, KindAccount, KindCenter}
 // under no filter but "all".
 var auditActions = map[AuditKind][]string{
 	KindSignIn: {"login_ok", "login_password_ok", "login_failed", "second_step_ok", "second_step_failed", "locked", "logout",
-		"reauth_failed", "passkey_login_ok", "passkey_login_failed", "trusted_browser_used", "app_sign_in", "app_refused", "app_two_step_needed"},
+		"reauth_failed", "passkey_login_ok", "passkey_login_failed", "passkey_login_unknown", "trusted_browser_used", "app_sign_in", "app_refused",
+		"app_two_step_needed"},
 	KindTwoStep: {"two_step_on", "two_step_off", "method_added", "method_deleted", "recovery_codes_generated", "two_step_reset",
 		"passkey_added", "passkey_deleted", "passkey_counter_regressed", "trusted_browser_added", "trusted_browser_removed"},
 	KindAccount: {"password_changed", "password_reset", "password_reset_requested", "password_reset_started", "sessions_revoked", "user_created",

@@ -175,6 +175,13 @@ func (s *Service) VerifyLogin(ctx context.Context, a *Auth, t MethodType, code s
 // locks the second step (B3), emails the user and audits it.
 func (s *Service) secondStepFailed(ctx context.Context, a *Auth, t MethodType, count int, verr error, c Client) error {
 	s.audit(ctx, a.centerID(), a.User.Username, "second_step_failed", a.User.Username, c, string(t))
+	return s.failureCounted(ctx, a, count, verr, c)
+}
+
+// failureCounted applies B3 to a failed attempt already audited: the attempt
+// that reaches the threshold locks the second step, emails the user and
+// audits the lock; others say how many tries are left.
+func (s *Service) failureCounted(ctx context.Context, a *Auth, count int, verr error, c Client) error {
 	if count >= s.set.LockoutFailures {
 		if err := s.store.LockSecondStep(ctx, a.User.ID, s.clock.Now().Add(s.set.Lockout)); err != nil {
 			return err

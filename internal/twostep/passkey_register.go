@@ -146,7 +146,7 @@ func (s *Service) FinishPasskey(ctx context.Context, a *Auth, response []byte, c
 	if err := s.store.DeleteUserSessions(ctx, a.User.ID, a.Session.IDHash); err != nil {
 		return nil, err
 	}
-	s.audit(ctx, a.centerID(), a.User.Username, "method_added", a.User.Username, c, "passkey: "+p.Name)
+	s.audit(ctx, a.centerID(), a.User.Username, "passkey_added", a.User.Username, c, p.Name)
 	s.notify(ctx, a.User, c, "passkey_added", p.Name)
 	return &PasskeyView{ID: p.ID, Name: p.Name, CreatedAt: now}, nil
 }
@@ -199,7 +199,7 @@ func (s *Service) DeletePasskey(ctx context.Context, a *Auth, id int64, password
 	if err := s.store.DeleteUserSessions(ctx, a.User.ID, a.Session.IDHash); err != nil {
 		return err
 	}
-	s.audit(ctx, a.centerID(), a.User.Username, "method_deleted", a.User.Username, c, "passkey: "+target.Name)
+	s.audit(ctx, a.centerID(), a.User.Username, "passkey_deleted", a.User.Username, c, target.Name)
 	s.notify(ctx, a.User, c, "passkey_deleted", target.Name)
 	return nil
 }

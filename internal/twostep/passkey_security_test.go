@@ -97,7 +97,7 @@ func TestPasskeyBadAnswers(t *testing.T) {
 		copied.Count = cred.Count - 2
 		_, err = e.passkeySignIn(clone)
 		expectCode(t, err, twostep.EInvalidPasskey)
-		if !e.audited("passkey_counter_refused") || !e.noticed("jdoe@example.org", "a passkey was refused") {
+		if !e.audited("passkey_counter_regressed") || !e.noticed("jdoe@example.org", "a passkey was refused") {
 			t.Fatal("a counter going backwards was neither audited nor told")
 		}
 		if _, err := e.passkeySignIn(dev); err != nil {

@@ -91,10 +91,10 @@ func (s *Service) PasskeySignIn(ctx context.Context, token string, response []by
 	case gone:
 		return nil, invalidPasskey("This passkey request has expired or was already answered. Try again.")
 	case u == nil:
-		s.audit(ctx, 0, "", "login_failed", "", c, "passkey: unknown credential")
+		s.audit(ctx, 0, "", "passkey_login_unknown", "", c, "")
 		return nil, invalidPasskey("This passkey is not registered here (it may have been deleted). Sign in with your username and password.")
 	case !usable:
-		s.audit(ctx, u.CenterID, u.Username, "login_failed", u.Username, c, "passkey: not allowed for the center")
+		s.audit(ctx, u.CenterID, u.Username, "passkey_login_failed", u.Username, c, "passkeys not allowed for the center")
 		return nil, invalidPasskey("Passkeys cannot be used to sign in to your center. Sign in with your username and password.")
 	case !reserved: // locked, or the last attempts before the lock are being judged right now
 		if err := s.checkLock(ctx, u); err != nil {
@@ -113,7 +113,8 @@ func (s *Service) PasskeySignIn(ctx context.Context, token string, response []by
 		verr = s.checkCounter(ctx, a, pk, cred, c)
 	}
 	if verr != nil {
-		return nil, s.secondStepFailed(ctx, a, MethodPasskey, count, verr, c)
+		s.audit(ctx, u.CenterID, u.Username, "passkey_login_failed", u.Username, c, pk.Name)
+		return nil, s.failureCounted(ctx, a, count, verr, c)
 	}
 	var res *LoginResult
 	err = s.atomically(ctx, func(tx *Service) error {
@@ -134,11 +135,12 @@ func (s *Service) PasskeySignIn(ctx context.Context, token string, response []by
 		}
 		signed.Center = center
 		res = &LoginResult{Auth: signed, State: StateSignedIn}
-		tx.audit(ctx, u.CenterID, u.Username, "login_ok", u.Username, c, "passkey: "+pk.Name)
+		tx.audit(ctx, u.CenterID, u.Username, "passkey_login_ok", u.Username, c, pk.Name)
 		return nil
 	})
 	if errors.Is(err, errCounterBehind) {
-		return nil, s.secondStepFailed(ctx, a, MethodPasskey, count, s.cloneSuspected(ctx, a, pk, c), c)
+		s.audit(ctx, u.CenterID, u.Username, "passkey_login_failed", u.Username, c, pk.Name)
+		return nil, s.failureCounted(ctx, a, count, s.cloneSuspected(ctx, a, pk, c), c)
 	}
 	if err != nil {
 		s.store.ReleaseSecondStepAttempt(context.WithoutCancel(ctx), u.ID)
@@ -244,7 +246,7 @@ func (s *Service) checkCounter(ctx context.Context, a *Auth, pk *Passkey, cred *
 }
 
 func (s *Service) cloneSuspected(ctx context.Context, a *Auth, pk *Passkey, c Client) error {
-	s.audit(ctx, a.centerID(), a.User.Username, "passkey_counter_refused", a.User.Username, c, "passkey: "+pk.Name)
+	s.audit(ctx, a.centerID(), a.User.Username, "passkey_counter_regressed", a.User.Username, c, pk.Name)
 	s.notify(ctx, a.User, c, "passkey_refused", pk.Name)
 	return invalidPasskey("This passkey was refused: its signature counter went backwards, as if it was copied. Use another method, and check your account.")
 }

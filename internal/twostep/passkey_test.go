@@ -71,7 +71,7 @@ func TestPasskeyAddSignInAndSecondStep(t *testing.T) {
 		if _, err := e.svc.Authenticate(e.ctx, other.Token); err == nil {
 			t.Fatal("adding a passkey left another session signed in (B15)")
 		}
-		if !e.noticed("jdoe@example.org", "a passkey was added") || !e.audited("method_added") {
+		if !e.noticed("jdoe@example.org", "a passkey was added") || !e.audited("passkey_added") {
 			t.Fatal("no notice or audit of the new passkey")
 		}
 		v, _ := e.svc.Account(e.ctx, a)

@@ -169,4 +169,8 @@ var catalogEN = catalog{
 	"passkey.unavailable": "Passkeys are not offered at this portal's address (%s): they need a domain name, served over https or at localhost. Ask your administrator.",
 	"passkey.done":        "Your passkey %s is ready", "passkey.done.next": "From now on you can sign in with this passkey alone, or use it after your password.",
 	"passkey.delete.explain": "You will no longer be able to sign in with the passkey “%s”. You can also remove it from your device's list of passkeys. Enter your password to confirm.",
+	"audit.s.passkey_added":  "%[1]s added a passkey: %[3]s", "audit.s.passkey_deleted": "%[1]s deleted a passkey: %[3]s",
+	"audit.s.passkey_login_ok": "%[1]s signed in with a passkey (%[3]s)", "audit.s.passkey_login_failed": "A passkey sign-in failed for %[1]s (%[3]s)",
+	"audit.s.passkey_login_unknown":     "Someone tried to sign in with a passkey this portal does not know",
+	"audit.s.passkey_counter_regressed": "A passkey of %[1]s was refused: its counter went backwards, as if it was copied (%[3]s)",
 }

@@ -193,4 +193,8 @@ var catalogES = catalog{
 	"passkey.delete.explain":   "Ya no podrá iniciar sesión con la llave de acceso «%s». También puede quitarla de la lista de llaves de acceso de su dispositivo. Escriba su contraseña para confirmar.",
 	"err.invalid_passkey":      "No se pudo verificar la llave de acceso. Inténtelo de nuevo o use otro método.",
 	"err.passkeys_not_offered": "Las llaves de acceso no están disponibles en la dirección de este portal.",
+	"audit.s.passkey_added":    "%[1]s agregó una llave de acceso: %[3]s", "audit.s.passkey_deleted": "%[1]s eliminó una llave de acceso: %[3]s",
+	"audit.s.passkey_login_ok": "%[1]s inició sesión con una llave de acceso (%[3]s)", "audit.s.passkey_login_failed": "Falló un inicio de sesión con llave de acceso de %[1]s (%[3]s)",
+	"audit.s.passkey_login_unknown":     "Alguien intentó iniciar sesión con una llave de acceso que este portal no conoce",
+	"audit.s.passkey_counter_regressed": "Se rechazó una llave de acceso de %[1]s: su contador retrocedió, como si la hubieran copiado (%[3]s)",
 }
