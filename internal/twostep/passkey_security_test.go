@@ -334,3 +334,41 @@ func TestPasskeyChallengeOnceAndExpiry(t *testing.T) {
 		}
 	})
 }
+
+// B7 under a race: the last two methods, a passkey and an email address,
+// deleted at once under a requirement: one goes, one stays.
+func TestPasskeyLastMethodKeptWhenDeletesRace(t *testing.T) {
+	each(t, nil, func(t *testing.T, e *env) {
+		a := e.withTwoStepOn("jdoe")
+		e.updateCenter(func(c *twostep.Center) { c.TwoStepRequired = true })
+		for round := range 3 {
+			pv := e.addPasskey(a, passkeytest.New(origin), "")
+			e.enrolEmail(a, "jdoe.home@example.net")
+			a = e.auth(a.Token)
+			var gone atomic.Int32
+			var wg sync.WaitGroup
+			wg.Go(func() {
+				if e.svc.DeletePasskey(e.ctx, a, pv.ID, pw, client) == nil {
+					gone.Add(1)
+				}
+			})
+			wg.Go(func() {
+				if e.svc.DeleteMethod(e.ctx, a, twostep.MethodEmail, pw, client) == nil {
+					gone.Add(1)
+				}
+			})
+			wg.Wait()
+			v, _ := e.svc.Account(e.ctx, a)
+			if gone.Load() != 1 || len(v.TwoStep.Methods) != 1 {
+				t.Fatalf("round %d: %d deleted, %d left", round, gone.Load(), len(v.TwoStep.Methods))
+			}
+			// Start the next round from nothing but a fresh pair.
+			if m := v.TwoStep.Methods[0]; m.Type == twostep.MethodPasskey {
+				e.store.DeletePasskey(e.ctx, a.User.ID, m.PasskeyID, false)
+			} else {
+				e.store.DeleteMethod(e.ctx, a.User.ID, m.Type, false)
+			}
+			e.clock.Add(time.Minute)
+		}
+	})
+}
