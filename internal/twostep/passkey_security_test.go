@@ -372,3 +372,27 @@ func TestPasskeyLastMethodKeptWhenDeletesRace(t *testing.T) {
 		}
 	})
 }
+
+// B3: starting sign-ins with a passkey counts per client address, like
+// password attempts; another address is not held back.
+func TestPasskeySignInStartsThrottled(t *testing.T) {
+	each(t, func(s *twostep.Settings) { s.LoginAddressLimit = 3 }, func(t *testing.T, e *env) {
+		for range 3 {
+			if _, _, err := e.svc.BeginPasskeySignIn(e.ctx, client); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, _, err := e.svc.BeginPasskeySignIn(e.ctx, client)
+		expectCode(t, err, twostep.ETooManyAttempts)
+		if ra := err.(*twostep.Error).RetryAfter; ra <= 0 || ra > 15*time.Minute {
+			t.Fatalf("retry after %v", ra)
+		}
+		if _, _, err := e.svc.BeginPasskeySignIn(e.ctx, twostep.Client{IP: "198.51.100.9"}); err != nil {
+			t.Fatalf("another address: %v", err)
+		}
+		e.clock.Add(16 * time.Minute)
+		if _, _, err := e.svc.BeginPasskeySignIn(e.ctx, client); err != nil {
+			t.Fatalf("after the window: %v", err)
+		}
+	})
+}
