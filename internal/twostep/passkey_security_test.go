@@ -364,9 +364,9 @@ func TestPasskeyLastMethodKeptWhenDeletesRace(t *testing.T) {
 			}
 			// Start the next round from nothing but a fresh pair.
 			if m := v.TwoStep.Methods[0]; m.Type == twostep.MethodPasskey {
-				e.store.DeletePasskey(e.ctx, a.User.ID, m.PasskeyID, false)
+				e.store.DeletePasskey(e.ctx, a.User.ID, m.PasskeyID, nil)
 			} else {
-				e.store.DeleteMethod(e.ctx, a.User.ID, m.Type, false)
+				e.store.DeleteMethod(e.ctx, a.User.ID, m.Type, nil)
 			}
 			e.clock.Add(time.Minute)
 		}

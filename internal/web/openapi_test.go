@@ -150,6 +150,7 @@ var statusExceptions = map[string]string{
 	"413 invalid_request":        "a body over 64 KiB (http.MaxBytesError in asDomainError)",
 	"500 internal":               "anything that is not a domain error",
 	"409 two_step_not_available": "the policy calls answer it as a conflict (api_admin.go, api_staff.go)",
+	"400 invalid_passkey":        "a refused passkey registration is a bad request, a refused sign-in 401 (CONTRACT.md; api_passkey.go)",
 }
 
 // The document agrees with the code on what every answer looks like: each error
