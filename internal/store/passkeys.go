@@ -15,6 +15,26 @@ import (
 
 const passkeyCols = "id, user_id, credential_id, public_key, name, sign_count, backup_eligible, backup_state, aaguid, transports, attestation_fmt, created_at, last_used_at"
 
+// The passkey statements run at sign-in (each through an index: passkeys_user,
+// the credential_id key, the challenges' primary key).
+const (
+	qPasskeys     = "SELECT " + passkeyCols + " FROM passkeys WHERE user_id = ? ORDER BY id"
+	qPasskeyOwner = "SELECT p.id, p.user_id, p.credential_id, p.public_key, p.name, p.sign_count, p.backup_eligible, p.backup_state, p.aaguid, " +
+		"p.transports, p.attestation_fmt, p.created_at, p.last_used_at, " +
+		"u.id, COALESCE(u.center_id, 0), u.username, u.email, u.role, u.password_hash, u.two_step_on, u.grace_logins_used, u.created_at, u.language, " + // as UserAndCenter
+		centerJoinCols + " FROM passkeys p JOIN users u ON u.id = p.user_id LEFT JOIN centers c ON c.id = u.center_id WHERE p.credential_id = ?"
+	qUsePasskey = `UPDATE passkeys SET sign_count = ?, backup_state = ?, last_used_at = ?
+		WHERE id = ? AND (sign_count < ? OR (sign_count = 0 AND ? = 0))`
+	qPutPasskeyChallenge = `INSERT INTO passkey_challenges (bound_to, purpose, challenge_hash, user_id, name, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (bound_to, purpose) DO UPDATE SET challenge_hash = excluded.challenge_hash, user_id = excluded.user_id,
+			name = excluded.name, expires_at = excluded.expires_at`
+	qTakePasskeyChallenge = `DELETE FROM passkey_challenges
+		WHERE bound_to = ? AND purpose = ? AND challenge_hash = ? AND expires_at > ?
+		RETURNING user_id, name, expires_at`
+	qPurgePasskeyChallenges = "DELETE FROM passkey_challenges WHERE expires_at <= ?"
+)
+
 // passkeyRow receives passkeyCols and turns them into a passkey.
 type passkeyRow struct {
 	p                               twostep.Passkey
@@ -50,7 +70,7 @@ func (r *passkeyRow) passkey() (*twostep.Passkey, error) {
 
 // Passkeys lists the user's passkeys, oldest first.
 func (s *Store) Passkeys(ctx context.Context, userID int64) ([]twostep.Passkey, error) {
-	rows, err := s.query(ctx, "SELECT "+passkeyCols+" FROM passkeys WHERE user_id = ? ORDER BY id", userID)
+	rows, err := s.query(ctx, qPasskeys, userID)
 	if err != nil {
 		return nil, fmt.Errorf("list passkeys: %w", err)
 	}
@@ -72,10 +92,7 @@ func (s *Store) Passkeys(ctx context.Context, userID int64) ([]twostep.Passkey, 
 
 // PasskeyOwner finds a passkey by credential id with its user and center, in one query.
 func (s *Store) PasskeyOwner(ctx context.Context, credentialID []byte) (*twostep.Passkey, *twostep.User, *twostep.Center, error) {
-	cols := "p." + strings.ReplaceAll(passkeyCols, ", ", ", p.")
-	row := s.queryRow(ctx, "SELECT "+cols+", u.id, COALESCE(u.center_id, 0), u.username, u.email, u.role, u.password_hash, u.two_step_on, u.grace_logins_used, u.created_at, u.language, "+
-		centerJoinCols+" FROM passkeys p JOIN users u ON u.id = p.user_id LEFT JOIN centers c ON c.id = u.center_id WHERE p.credential_id = ?",
-		base64.RawURLEncoding.EncodeToString(credentialID))
+	row := s.queryRow(ctx, qPasskeyOwner, base64.RawURLEncoding.EncodeToString(credentialID))
 	var r passkeyRow
 	u, c, err := scanUserCenter(row, r.dest()...)
 	if err != nil {
@@ -127,8 +144,7 @@ func (s *Store) AddPasskey(ctx context.Context, p *twostep.Passkey, limit int) e
 // UsePasskey records a use if the sign counter moved forward (or both are 0).
 func (s *Store) UsePasskey(ctx context.Context, id int64, signCount uint32, backupState bool, at time.Time) (bool, error) {
 	n := int64(signCount)
-	res, err := s.exec(ctx, `UPDATE passkeys SET sign_count = ?, backup_state = ?, last_used_at = ?
-		WHERE id = ? AND (sign_count < ? OR (sign_count = 0 AND ? = 0))`, n, backupState, ms(at), id, n, n)
+	res, err := s.exec(ctx, qUsePasskey, n, backupState, ms(at), id, n, n)
 	if err != nil {
 		return false, fmt.Errorf("use passkey: %w", err)
 	}
@@ -173,10 +189,7 @@ func (s *Store) DeletePasskey(ctx context.Context, userID, id int64, mustKeep []
 
 // PutPasskeyChallenge stores a challenge, replacing the binding's earlier one of that purpose.
 func (s *Store) PutPasskeyChallenge(ctx context.Context, c *twostep.PasskeyChallenge) error {
-	_, err := s.exec(ctx, `INSERT INTO passkey_challenges (bound_to, purpose, challenge_hash, user_id, name, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (bound_to, purpose) DO UPDATE SET challenge_hash = excluded.challenge_hash, user_id = excluded.user_id,
-			name = excluded.name, expires_at = excluded.expires_at`,
+	_, err := s.exec(ctx, qPutPasskeyChallenge,
 		c.BoundTo, string(c.Purpose), c.ChallengeHash, c.UserID, c.Name, ms(c.ExpiresAt))
 	if err != nil {
 		return fmt.Errorf("store passkey challenge: %w", err)
@@ -188,9 +201,7 @@ func (s *Store) PutPasskeyChallenge(ctx context.Context, c *twostep.PasskeyChall
 func (s *Store) TakePasskeyChallenge(ctx context.Context, boundTo string, p twostep.PasskeyPurpose, challengeHash string, now time.Time) (*twostep.PasskeyChallenge, error) {
 	c := twostep.PasskeyChallenge{BoundTo: boundTo, Purpose: p, ChallengeHash: challengeHash}
 	var expires int64
-	err := s.writeRow(ctx, `DELETE FROM passkey_challenges
-		WHERE bound_to = ? AND purpose = ? AND challenge_hash = ? AND expires_at > ?
-		RETURNING user_id, name, expires_at`, boundTo, string(p), challengeHash, ms(now)).Scan(&c.UserID, &c.Name, &expires)
+	err := s.writeRow(ctx, qTakePasskeyChallenge, boundTo, string(p), challengeHash, ms(now)).Scan(&c.UserID, &c.Name, &expires)
 	if err != nil {
 		return nil, notFound(err)
 	}
@@ -200,7 +211,7 @@ func (s *Store) TakePasskeyChallenge(ctx context.Context, boundTo string, p twos
 
 // DeleteExpiredPasskeyChallenges purges challenges that expired by now.
 func (s *Store) DeleteExpiredPasskeyChallenges(ctx context.Context, now time.Time) (int64, error) {
-	res, err := s.exec(ctx, "DELETE FROM passkey_challenges WHERE expires_at <= ?", ms(now))
+	res, err := s.exec(ctx, qPurgePasskeyChallenges, ms(now))
 	if err != nil {
 		return 0, fmt.Errorf("purge passkey challenges: %w", err)
 	}
