@@ -396,3 +396,27 @@ func TestPasskeySignInStartsThrottled(t *testing.T) {
 		}
 	})
 }
+
+// B24: an account manager's passkey is a method under the staff policy like
+// any other, and signs them in alone.
+func TestPasskeyForAccountManagers(t *testing.T) {
+	each(t, func(s *twostep.Settings) { s.GraceLogins = 0 }, func(t *testing.T, e *env) {
+		r := e.login("am")
+		if r.State != twostep.StateSetupRequired {
+			t.Fatalf("staff sign-in: %s", r.State)
+		}
+		a := e.auth(r.Token)
+		dev := passkeytest.New(origin)
+		e.addPasskey(a, dev, "Office key")
+		if s := e.auth(a.Token).Session; s.State != twostep.StateSignedIn {
+			t.Fatalf("after the passkey: %s", s.State)
+		}
+		res, err := e.passkeySignIn(dev)
+		if err != nil || res.State != twostep.StateSignedIn || res.User.Role != twostep.RoleStaff {
+			t.Fatalf("staff passkey sign-in: %+v %v", res, err)
+		}
+		if r := e.login("am"); r.State != twostep.StateTwoStep || r.Selected != twostep.MethodPasskey {
+			t.Fatalf("staff password sign-in: %s %s", r.State, r.Selected)
+		}
+	})
+}
