@@ -298,3 +298,47 @@ func TestPasskeyTwoInstancesRace(t *testing.T) {
 		}
 	}
 }
+
+// B21 and B23 with a passkey: a passkey is the second step of a password
+// reset like any method, and "don't ask again on this browser" works after it.
+func TestPasskeyResetAndTrustedBrowser(t *testing.T) {
+	each(t, opts{}, func(t *testing.T, p *portal) {
+		p.beta(true)
+		p.user("jdoe", twostep.RoleProvider)
+		c := p.client()
+		c.login("jdoe")
+		c.do("POST", "/api/v1/account/two-step/on", nil)
+		dev := passkeytest.New(origin)
+		c.addPasskey(dev, "Laptop")
+
+		r := p.client()
+		if a := r.do("POST", "/api/v1/password-reset", map[string]string{"login": "jdoe"}); a.status != 202 {
+			t.Fatalf("reset: %d %s", a.status, a.raw)
+		}
+		if a := r.do("POST", "/api/v1/password-reset/start", map[string]string{"token": p.linkToken("jdoe@example.org")}); a.body["state"] != "two_step" || a.body["selected"] != "passkey" {
+			t.Fatalf("start: %s", a.raw)
+		}
+		o := r.do("POST", "/api/v1/login/send-code", `{"method":"passkey"}`)
+		cred, err := dev.Get(o.raw)
+		if err != nil {
+			t.Fatalf("%v: %s", err, o.raw)
+		}
+		if a := r.do("POST", "/api/v1/login/verify", `{"method":"passkey","credential":`+string(cred)+`}`); a.body["state"] != "choose_password" {
+			t.Fatalf("reset second step: %s", a.raw)
+		}
+		if a := r.do("POST", "/api/v1/password-reset/finish", map[string]string{"new_password": newPW}); a.status != 204 {
+			t.Fatalf("finish: %d %s", a.status, a.raw)
+		}
+
+		b := p.client()
+		b.do("POST", "/api/v1/login", map[string]string{"username": "jdoe", "password": newPW})
+		o = b.do("POST", "/api/v1/login/send-code", `{"method":"passkey"}`)
+		cred, _ = dev.Get(o.raw)
+		if a := b.do("POST", "/api/v1/login/verify", `{"method":"passkey","trust_browser":true,"credential":`+string(cred)+`}`); a.body["state"] != "signed_in" {
+			t.Fatalf("verify: %s", a.raw)
+		}
+		if a := b.do("POST", "/api/v1/login", map[string]string{"username": "jdoe", "password": newPW}); a.body["state"] != "signed_in" {
+			t.Fatalf("trusted browser after a passkey: %s", a.raw)
+		}
+	})
+}
