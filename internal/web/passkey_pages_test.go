@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"html"
+	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -53,6 +55,13 @@ func TestPasskeyPages(t *testing.T) {
 		resp, _ := dev.Get(opts.raw)
 		redirectsTo(t, b.form("/login/passkey", "credential", string(resp)), "/account")
 		contains(t, b.page("/account"), "last used ")
+		// Signing in for an app (issue 11's continue cookie), a passkey goes on to the app.
+		app := p.client()
+		u, _ := url.Parse(p.srv.URL)
+		app.http.Jar.SetCookies(u, []*http.Cookie{{Name: "portal_continue", Value: url.QueryEscape("/oauth/authorize/callback?id=x"), Path: "/"}})
+		opts = app.do("POST", "/api/v1/login/passkey", nil)
+		resp, _ = dev.Get(opts.raw)
+		redirectsTo(t, app.form("/login/passkey", "credential", string(resp)), "/login/continue")
 		bad := p.client().form("/login/passkey", "credential", `{"id":`)
 		if bad.status != 401 {
 			t.Fatalf("bad answer: %d", bad.status)
