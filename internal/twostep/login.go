@@ -165,7 +165,9 @@ func (s *Service) usableMethods(ctx context.Context, u *User, c *Center) ([]Meth
 			out = append(out, m)
 		}
 	}
-	if s.rp != nil && c.Allows(MethodPasskey) { // B19: a person's passkeys are one method at sign-in
+	// B19: a person's passkeys are one method at sign-in. Only someone with
+	// 2SV on has any (adding one turns it on, turning it off deletes them).
+	if s.rp != nil && u.TwoStepOn && c.Allows(MethodPasskey) {
 		list, err := s.store.Passkeys(ctx, u.ID)
 		if err != nil {
 			return nil, fmt.Errorf("passkeys: %w", err)
