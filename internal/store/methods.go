@@ -29,18 +29,25 @@ func scanMethod(row interface{ Scan(...any) error }) (*twostep.Method, error) {
 	return &m, nil
 }
 
-// Methods returns the user's methods, verified and pending, in display order.
+// Methods returns the user's methods, verified and pending, in display order;
+// each passkey is a verified method of type passkey (label: its name, verified:
+// when it was added), read in the same query so that sign-in needs no more.
 func (s *Store) Methods(ctx context.Context, userID int64) ([]twostep.Method, error) {
-	rows, err := s.query(ctx, "SELECT "+methodCols+" FROM methods WHERE user_id = ?", userID)
+	rows, err := s.query(ctx, qMethodsAndPasskeys, userID, userID)
 	if err != nil {
 		return nil, fmt.Errorf("list methods: %w", err)
 	}
 	defer rows.Close()
 	byType := map[twostep.MethodType]twostep.Method{}
+	var passkeys []twostep.Method
 	for rows.Next() {
 		m, err := scanMethod(rows)
 		if err != nil {
 			return nil, err
+		}
+		if m.Type == twostep.MethodPasskey {
+			passkeys = append(passkeys, *m)
+			continue
 		}
 		byType[m.Type] = *m
 	}
@@ -53,8 +60,13 @@ func (s *Store) Methods(ctx context.Context, userID int64) ([]twostep.Method, er
 			out = append(out, m)
 		}
 	}
-	return out, nil
+	slices.SortStableFunc(passkeys, func(a, b twostep.Method) int { return a.VerifiedAt.Compare(b.VerifiedAt) })
+	return append(out, passkeys...), nil
 }
+
+// qMethodsAndPasskeys reads a user's methods and passkeys in one query.
+const qMethodsAndPasskeys = "SELECT " + methodCols + " FROM methods WHERE user_id = ?" +
+	" UNION ALL SELECT user_id, 'passkey', name, '', created_at, 0 FROM passkeys WHERE user_id = ?"
 
 // Method returns one method of the user (verified or pending).
 func (s *Store) Method(ctx context.Context, userID int64, t twostep.MethodType) (*twostep.Method, error) {

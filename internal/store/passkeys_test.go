@@ -43,6 +43,11 @@ func TestPasskeysStoredCountedAndDeleted(t *testing.T) {
 		if err != nil || len(list) != 2 {
 			t.Fatalf("list: %d %v", len(list), err)
 		}
+		// Methods lists them too, as verified methods, after the others, in one read.
+		if ms, err := s.Methods(ctx, u.ID); err != nil || len(ms) != 2 || ms[0].Type != twostep.MethodPasskey || ms[0].Label != "Laptop" ||
+			ms[1].Label != "Phone" || !ms[1].Verified() || !ms[0].VerifiedAt.Equal(t0) {
+			t.Fatalf("methods: %+v %v", ms, err)
+		}
 		got := list[0]
 		if string(got.CredentialID) != string(p.CredentialID) || string(got.PublicKey) != string(p.PublicKey) || got.SignCount != 7 || !got.BackupEligible ||
 			!got.BackupState || len(got.Transports) != 2 || got.Transports[1] != "hybrid" || !got.CreatedAt.Equal(t0) || !got.LastUsedAt.IsZero() {

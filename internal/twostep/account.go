@@ -53,9 +53,11 @@ func (s *Service) Account(ctx context.Context, a *Auth) (*AccountView, error) {
 	}
 	ts.Methods = []MethodView{}
 	for _, m := range all {
-		if m.Verified() {
+		switch {
+		case m.Type == MethodPasskey: // listed below with their ids and last use
+		case m.Verified():
 			ts.Methods = append(ts.Methods, MethodView{Type: m.Type, Label: m.Label, VerifiedAt: m.VerifiedAt})
-		} else {
+		default:
 			ts.Pending = append(ts.Pending, m.Type)
 		}
 	}

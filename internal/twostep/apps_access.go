@@ -2,8 +2,8 @@ package twostep
 
 import (
 	"context"
-	"slices"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )

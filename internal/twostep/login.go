@@ -2,10 +2,10 @@ package twostep
 
 import (
 	"context"
-	"slices"
-	"strings"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -150,7 +150,7 @@ func (s *Service) graceLogins(c *Center) int {
 }
 
 // usableMethods are the user's verified methods of types the center allows
-// (B17), the passkeys as one method when passkeys are offered.
+// (B17), the passkeys as one method when passkeys are offered (B19).
 func (s *Service) usableMethods(ctx context.Context, u *User, c *Center) ([]Method, error) {
 	if c == nil || !c.TwoStepAvailable {
 		return nil, nil
@@ -160,21 +160,20 @@ func (s *Service) usableMethods(ctx context.Context, u *User, c *Center) ([]Meth
 		return nil, fmt.Errorf("methods: %w", err)
 	}
 	var out []Method
+	var passkeys []Method // B19: a person's passkeys are one method at sign-in
 	for _, m := range all {
-		if m.Verified() && c.Allows(m.Type) {
+		switch {
+		case !m.Verified() || !c.Allows(m.Type):
+		case m.Type == MethodPasskey:
+			if s.rp != nil {
+				passkeys = append(passkeys, m)
+			}
+		default:
 			out = append(out, m)
 		}
 	}
-	// B19: a person's passkeys are one method at sign-in. Only someone with
-	// 2SV on has any (adding one turns it on, turning it off deletes them).
-	if s.rp != nil && u.TwoStepOn && c.Allows(MethodPasskey) {
-		list, err := s.store.Passkeys(ctx, u.ID)
-		if err != nil {
-			return nil, fmt.Errorf("passkeys: %w", err)
-		}
-		if len(list) > 0 {
-			out = append(out, passkeyMethod(list))
-		}
+	if len(passkeys) > 0 {
+		out = append(out, passkeyMethod(passkeys))
 	}
 	return out, nil
 }

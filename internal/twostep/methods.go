@@ -281,17 +281,10 @@ func (s *Service) DeleteMethod(ctx context.Context, a *Auth, t MethodType, passw
 	if err != nil {
 		return err
 	}
-	passkeys, err := s.store.Passkeys(ctx, a.User.ID)
-	if err != nil {
-		return err
-	}
 	var target *Method
-	usable := 0 // verified methods of types the center allows: only these sign in (B17)
-	if a.Center.Allows(MethodPasskey) && s.rp != nil {
-		usable = len(passkeys)
-	}
+	usable := 0 // verified methods that sign in at the center: only these count (B17)
 	for i := range all {
-		if all[i].Verified() && a.Center.Allows(all[i].Type) {
+		if s.signsIn(a.Center, all[i]) {
 			usable++
 		}
 		if all[i].Type == t {

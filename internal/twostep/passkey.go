@@ -132,6 +132,12 @@ func (s *Service) signInTypes(c *Center) []MethodType {
 	return out
 }
 
+// signsIn reports whether m can sign its person in at c: verified, of a type
+// the center allows, and for a passkey, passkeys offered here.
+func (s *Service) signsIn(c *Center, m Method) bool {
+	return m.Verified() && c.Allows(m.Type) && (m.Type != MethodPasskey || s.rp != nil)
+}
+
 // passkeyUser is a person as the WebAuthn library sees them.
 type passkeyUser struct {
 	handle []byte

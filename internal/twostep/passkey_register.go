@@ -175,7 +175,7 @@ func (s *Service) DeletePasskey(ctx context.Context, a *Auth, id int64, password
 	var mustKeep []MethodType
 	if a.Center.TwoStepRequired {
 		mustKeep = s.signInTypes(a.Center)
-		usable, err := s.usableCount(ctx, a, list)
+		usable, err := s.usableCount(ctx, a)
 		if err != nil {
 			return err
 		}
@@ -206,17 +206,14 @@ func (s *Service) DeletePasskey(ctx context.Context, a *Auth, id int64, password
 
 // usableCount counts a user's verified methods that sign in at their center
 // (B17), each passkey as one.
-func (s *Service) usableCount(ctx context.Context, a *Auth, passkeys []Passkey) (int, error) {
+func (s *Service) usableCount(ctx context.Context, a *Auth) (int, error) {
 	all, err := s.store.Methods(ctx, a.User.ID)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
-	if a.Center.Allows(MethodPasskey) && s.rp != nil {
-		n = len(passkeys)
-	}
 	for _, m := range all {
-		if m.Verified() && a.Center.Allows(m.Type) {
+		if s.signsIn(a.Center, m) {
 			n++
 		}
 	}

@@ -269,14 +269,14 @@ func (s *Service) usePasskey(ctx context.Context, pk *Passkey, cred *webauthn.Cr
 	return nil
 }
 
-// passkeyMethod is a person's passkeys as one method at sign-in: its label
-// names them ("Laptop, Phone").
-func passkeyMethod(list []Passkey) Method {
+// passkeyMethod is a person's passkeys (as Methods lists them) as one method
+// at sign-in: its label names them ("Laptop, Phone").
+func passkeyMethod(list []Method) Method {
 	names := make([]string, len(list))
 	for i, p := range list {
-		names[i] = p.Name
+		names[i] = p.Label
 	}
-	return Method{Type: MethodPasskey, Label: strings.Join(names, ", "), VerifiedAt: list[0].CreatedAt}
+	return Method{Type: MethodPasskey, Label: strings.Join(names, ", "), VerifiedAt: list[0].VerifiedAt}
 }
 
 // passkeyViews lists passkeys for My Account.

@@ -85,6 +85,9 @@ type SessionStore interface {
 
 // MethodStore keeps verified methods and methods being added.
 type MethodStore interface {
+	// Methods lists the user's methods, verified and pending, in display
+	// order; each passkey is one verified method of type passkey (label: its
+	// name), last, oldest first. Passkeys gives their details.
 	Methods(ctx context.Context, userID int64) ([]Method, error)
 	Method(ctx context.Context, userID int64, t MethodType) (*Method, error)
 	// StartMethod stores m as pending, replacing an earlier pending one of its type;
