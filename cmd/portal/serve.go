@@ -133,7 +133,7 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	fmt.Fprintf(e.stdout, "Provider Portal listening on http://%s (public URL %s, database %s)\n", ln.Addr(), cfg.PublicURL, redact(cfg.Database))
 	log.Info("serving", "addr", ln.Addr().String(), "public_url", cfg.PublicURL, "instance", instance, "dev_outbox", cfg.DevOutbox)
 	if ok, why := a.svc.PasskeysOffered(); !ok {
-		log.Warn(why)
+		log.Warn(why + " People whose 2-Step Verification is a passkey are asked for another method or a recovery code until passkeys work here.")
 	}
 
 	select {

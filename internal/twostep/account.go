@@ -45,7 +45,7 @@ func (s *Service) Account(ctx context.Context, a *Auth) (*AccountView, error) {
 	ts.On = a.User.TwoStepOn
 	ts.Required = a.Center.TwoStepRequired
 	ts.GraceLoginsLeft = max(0, s.graceLogins(a.Center)-a.User.GraceLoginsUsed)
-	ts.AllowedMethods = s.signInTypes(a.Center)
+	ts.AllowedMethods = s.addableTypes(a.Center)
 	ts.PasskeysOffered, ts.PasskeysWhy = s.PasskeysOffered()
 	all, err := s.store.Methods(ctx, a.User.ID)
 	if err != nil {

@@ -48,6 +48,8 @@ func maskLabel(m Method) string {
 		return MaskPhone(m.Label)
 	case MethodEmail:
 		return MaskEmail(m.Label)
+	case MethodPasskey:
+		return "" // names people gave their passkeys are for My Account, not for whoever has the password
 	}
 	return m.Label
 }

@@ -165,9 +165,10 @@ func (s *Service) usableMethods(ctx context.Context, u *User, c *Center) ([]Meth
 		switch {
 		case !m.Verified() || !c.Allows(m.Type):
 		case m.Type == MethodPasskey:
-			if s.rp != nil {
-				passkeys = append(passkeys, m)
-			}
+			// A passkey counts even where this public URL cannot serve
+			// passkeys (R4 fails closed): choosing it then says why, and a
+			// recovery code or another method still signs in.
+			passkeys = append(passkeys, m)
 		default:
 			out = append(out, m)
 		}

@@ -120,9 +120,17 @@ func (s *Service) passkeysOffered() error {
 	return nil
 }
 
-// signInTypes are the method types that can sign people of c in: those the
-// center allows, passkeys only where they are offered (B17, B19).
+// signInTypes are the method types that count for people of c: those the
+// center allows (B17). A passkey counts even where this public URL cannot
+// serve passkeys: 2SV fails closed rather than silently dropping to the
+// password (R4), so the rules that keep a method (B7) count it too.
 func (s *Service) signInTypes(c *Center) []MethodType {
+	return c.AllowedTypes()
+}
+
+// addableTypes are the method types people of c may add now: those the
+// center allows, passkeys only where this public URL can serve them (B19).
+func (s *Service) addableTypes(c *Center) []MethodType {
 	out := []MethodType{}
 	for _, t := range c.AllowedTypes() {
 		if t != MethodPasskey || s.rp != nil {
@@ -132,10 +140,10 @@ func (s *Service) signInTypes(c *Center) []MethodType {
 	return out
 }
 
-// signsIn reports whether m can sign its person in at c: verified, of a type
-// the center allows, and for a passkey, passkeys offered here.
+// signsIn reports whether m counts as a method of its person at c: verified
+// and of a type the center allows.
 func (s *Service) signsIn(c *Center, m Method) bool {
-	return m.Verified() && c.Allows(m.Type) && (m.Type != MethodPasskey || s.rp != nil)
+	return m.Verified() && c.Allows(m.Type)
 }
 
 // passkeyUser is a person as the WebAuthn library sees them.

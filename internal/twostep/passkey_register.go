@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"slices"
 	"strings"
 	"unicode"
 
 	"github.com/go-webauthn/webauthn/protocol"
+	"github.com/go-webauthn/webauthn/protocol/webauthncose"
 	"github.com/go-webauthn/webauthn/webauthn"
 )
 
@@ -35,8 +37,10 @@ func passkeyName(name string, have int) (string, error) {
 		return "", FieldError(EInvalid, "name", fmt.Sprintf("A passkey's name has at most %d characters.", maxPasskeyName))
 	}
 	for _, r := range name {
-		if unicode.IsControl(r) {
-			return "", FieldError(EInvalid, "name", "A passkey's name cannot hold control characters.")
+		// Control and format characters (bidi overrides, zero-width) would
+		// make a name read as something else in pages, emails and the log.
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return "", FieldError(EInvalid, "name", "A passkey's name can only hold letters, digits, spaces and punctuation.")
 		}
 	}
 	return name, nil
@@ -121,6 +125,10 @@ func (s *Service) FinishPasskey(ctx context.Context, a *Auth, response []byte, c
 		s.log.InfoContext(ctx, "passkey registration refused", "user_id", a.User.ID, "reason", libraryDetail(err))
 		return nil, invalidPasskey("The passkey could not be verified. Try again, from this portal's own address.")
 	}
+	if err := checkPublicKey(cred.PublicKey); err != nil {
+		s.log.InfoContext(ctx, "passkey registration refused", "user_id", a.User.ID, "reason", err.Error())
+		return nil, invalidPasskey("This passkey's key cannot be used. Use another device or key.")
+	}
 	if rk := cred.Extensions.RK; rk != nil && !*rk {
 		return nil, invalidPasskey("This security key cannot keep a passkey (it made a key that needs your username). Use another device or key.")
 	}
@@ -140,6 +148,11 @@ func (s *Service) FinishPasskey(ctx context.Context, a *Auth, response []byte, c
 		return nil, err
 	}
 	a.User.TwoStepOn = true
+	if a.Session.State == StateSetupRequired {
+		// The first method, verified now, completes the sign-in with both
+		// factors (R14), as VerifySetup does for the other kinds.
+		a.Session.AMR = AMRPassword + " " + AMRHardwareKey + " " + AMRMFA
+	}
 	if err := s.rotate(ctx, a, StateSignedIn, c); err != nil { // privilege change; ends setup_required
 		return nil, err
 	}
@@ -199,6 +212,9 @@ func (s *Service) DeletePasskey(ctx context.Context, a *Auth, id int64, password
 	if err := s.store.DeleteUserSessions(ctx, a.User.ID, a.Session.IDHash); err != nil {
 		return err
 	}
+	if err := s.forgetBrowsers(ctx, a.User.ID); err != nil { // B23, as for every deleted method
+		return err
+	}
 	s.audit(ctx, a.centerID(), a.User.Username, "passkey_deleted", a.User.Username, c, target.Name)
 	s.notify(ctx, a.User, c, "passkey_deleted", target.Name)
 	return nil
@@ -218,6 +234,27 @@ func (s *Service) usableCount(ctx context.Context, a *Auth) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// checkPublicKey refuses a new passkey whose public key could never verify a
+// sign-in (an attestation "none" is not checked against the key): the library
+// parses and validates it (a point on its curve, coordinates of the right
+// length, a usable exponent), and an RSA key must have at least 2048 bits.
+func checkPublicKey(raw []byte) error {
+	key, err := webauthncose.ParsePublicKey(raw)
+	if err != nil {
+		return fmt.Errorf("public key: %w", err)
+	}
+	switch k := key.(type) {
+	case webauthncose.EC2PublicKeyData, webauthncose.OKPPublicKeyData:
+		return nil
+	case webauthncose.RSAPublicKeyData:
+		if new(big.Int).SetBytes(k.Modulus).BitLen() < 2048 {
+			return errors.New("public key: RSA modulus under 2048 bits")
+		}
+		return nil
+	}
+	return fmt.Errorf("public key: unsupported kind %T", key)
 }
 
 // libraryDetail is the WebAuthn library's explanation of a refusal, for the log.

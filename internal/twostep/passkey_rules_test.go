@@ -223,3 +223,53 @@ func TestPasskeyForAccountManagers(t *testing.T) {
 		}
 	})
 }
+
+// Review of issue 14, finding L2: a passkey added in forced setup (R14)
+// completes the sign-in with both factors, like any other first method.
+func TestPasskeyInForcedSetupIsTwoFactors(t *testing.T) {
+	each(t, nil, func(t *testing.T, e *env) {
+		e.setBeta(true)
+		e.updateCenter(func(c *twostep.Center) { c.TwoStepRequired, c.GraceLogins = true, 0 })
+		e.user("jdoe")
+		r := e.login("jdoe")
+		if r.State != twostep.StateSetupRequired {
+			t.Fatalf("state %s", r.State)
+		}
+		a := e.auth(r.Token)
+		e.addPasskey(a, passkeytest.New(origin), "Laptop")
+		got := e.auth(a.Token).Session
+		if got.State != twostep.StateSignedIn || got.AMR != "pwd hwk mfa" || !got.TwoStepUsed() {
+			t.Fatalf("after a passkey in forced setup: %s %q", got.State, got.AMR)
+		}
+	})
+}
+
+// Review of issue 14, finding M3: where the public URL cannot serve passkeys (an
+// IP address), a person whose 2SV is a passkey is still asked for a second
+// step (R4 fails closed): the passkey says why it cannot be used, and a
+// recovery code signs in.
+func TestPasskeyOnlyPersonFailsClosedAtAnIPAddress(t *testing.T) {
+	each(t, nil, func(t *testing.T, e *env) {
+		a := e.withTwoStepOn("jdoe")
+		e.addPasskey(a, passkeytest.New(origin), "Laptop")
+		codes, err := e.svc.GenerateRecoveryCodes(e.ctx, a, pw, client)
+		if err != nil {
+			t.Fatal(err)
+		}
+		set := e.svc.Settings()
+		set.PublicURL = "http://127.0.0.1:8080"
+		var keys twostep.Keys
+		keys.Encryption[0], keys.Code[0] = 1, 2
+		atIP := twostep.New(e.store, twostep.NewHasher(twostep.Argon2Params{MemoryKiB: 64, Passes: 1, Lanes: 1}), keys, set, e.clock, nil)
+		r, err := atIP.Login(e.ctx, "jdoe", pw, "", client)
+		if err != nil || r.State != twostep.StateTwoStep {
+			t.Fatalf("a passkey-only person at an IP address: %+v %v (want two_step, never signed_in)", r, err)
+		}
+		p, _ := atIP.Authenticate(e.ctx, r.Token)
+		_, err = atIP.BeginPasskeyStep(e.ctx, p)
+		expectCode(t, err, twostep.EPasskeysNotOffered)
+		if err := atIP.VerifyLogin(e.ctx, p, twostep.MethodRecovery, codes[0], client); err != nil {
+			t.Fatalf("a recovery code: %v", err)
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package twostep_test
 
 import (
+	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -114,8 +115,11 @@ func challengeOf(t *testing.T, opts []byte) string {
 	return c
 }
 
-// B3: wrong passkey answers count against the second-step lockout, in either
-// use; a locked person cannot sign in with a passkey either, until it ends.
+// B3: wrong passkey answers at the second step (after the password) count
+// against the lockout; a locked person cannot sign in with a passkey either,
+// until it ends. Answers to a passkey sign-in that do not verify count against
+// the client address only: anyone can name someone's credential id, so they
+// never lock its owner out (review of issue 14, finding M2).
 func TestPasskeyLockout(t *testing.T) {
 	each(t, func(s *twostep.Settings) { s.LockoutFailures = 3 }, func(t *testing.T, e *env) {
 		a := e.withTwoStepOn("jdoe")
@@ -123,8 +127,28 @@ func TestPasskeyLockout(t *testing.T) {
 		e.addPasskey(a, dev, "Laptop")
 		liar := passkeytest.New("https://evil.example")
 		liar.Adopt(dev.Credentials()[0])
-		for i := range 3 {
+		for range 5 {
 			_, err := e.passkeySignIn(liar)
+			expectCode(t, err, twostep.EInvalidPasskey)
+			var de *twostep.Error
+			if errors.As(err, &de) && de.AttemptsLeft != nil {
+				t.Fatalf("an unverified answer tells attempts left: %v", err)
+			}
+		}
+		if _, err := e.passkeySignIn(dev); err != nil {
+			t.Fatalf("the owner was locked out by someone naming their passkey: %v", err)
+		}
+		for i := range 3 {
+			p := e.auth(e.login("jdoe").Token)
+			opts, err := e.svc.BeginPasskeyStep(e.ctx, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := liar.Get(opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = e.svc.VerifyLogin(e.ctx, p, twostep.MethodPasskey, string(resp), client)
 			if i < 2 {
 				expectCode(t, err, twostep.EInvalidPasskey)
 			} else {
@@ -142,6 +166,24 @@ func TestPasskeyLockout(t *testing.T) {
 		e.clock.Add(16 * time.Minute)
 		if _, err := e.passkeySignIn(dev); err != nil {
 			t.Fatalf("after the lockout: %v", err)
+		}
+	})
+}
+
+// An unknown credential and a forged answer for a known one get the same answer.
+func TestPasskeyUnknownAndForgedLookAlike(t *testing.T) {
+	each(t, nil, func(t *testing.T, e *env) {
+		a := e.withTwoStepOn("jdoe")
+		dev := passkeytest.New(origin)
+		e.addPasskey(a, dev, "Laptop")
+		liar := passkeytest.New("https://evil.example")
+		liar.Adopt(dev.Credentials()[0])
+		stranger := passkeytest.New(origin)
+		stranger.Adopt(stranger.Stranger("localhost"))
+		_, forged := e.passkeySignIn(liar)
+		_, unknown := e.passkeySignIn(stranger)
+		if forged == nil || unknown == nil || forged.Error() != unknown.Error() {
+			t.Fatalf("forged %v, unknown %v: they must read the same", forged, unknown)
 		}
 	})
 }

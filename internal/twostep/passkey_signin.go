@@ -16,15 +16,16 @@ import (
 // options of the browser's passkey dialog, {"publicKey":
 // PublicKeyCredentialRequestOptionsJSON}, for any passkey of this portal
 // (discoverable, user verification required), and a token for the caller to
-// keep in a short-lived cookie: the answer counts only with it. Starts are
-// counted per client address like password attempts (B3).
+// keep in a short-lived cookie: the answer counts only with it. Each start is
+// counted against the client address's limit (B3) and given back when it
+// signs someone in, so only failures add up.
 // Errors: passkeys_not_offered, too_many_attempts.
 func (s *Service) BeginPasskeySignIn(ctx context.Context, c Client) (opts json.RawMessage, token string, err error) {
 	if err := s.passkeysOffered(); err != nil {
 		return nil, "", err
 	}
 	now := s.clock.Now()
-	hits, start, err := s.store.HitThrottle(ctx, "passkey:"+c.IP, now, s.set.LoginWindow)
+	hits, start, err := s.store.HitThrottle(ctx, passkeyAddressKey(c), now, s.set.LoginWindow)
 	if err != nil {
 		return nil, "", fmt.Errorf("passkey sign-in: %w", err)
 	}
@@ -46,75 +47,65 @@ func (s *Service) BeginPasskeySignIn(ctx context.Context, c Client) (opts json.R
 	return opts, token, err
 }
 
+// passkeyAddressKey is the throttle key of passkey sign-in starts.
+func passkeyAddressKey(c Client) string { return "passkey:" + addressKey(c.IP) }
+
 // PasskeySignIn signs in with the browser's answer to BeginPasskeySignIn (an
 // AuthenticationResponseJSON) and its token. A passkey with user verification
 // is both factors: the session is signed in ("hwk user mfa"), which satisfies
 // a center's requirement (R14). The person's center must have 2SV available
-// and allow passkeys (R1, B17); a locked second step refuses it, and a failed
-// passkey counts against the lockout (B3). oldToken, if any, is ended.
+// and allow passkeys (R1, B17) and their second step must not be locked.
+//
+// Only an answer the passkey's own authenticator signed says anything about its
+// owner: until the signature verifies, nothing counts against the owner (no
+// lockout attempt: anyone can name a credential id) and nothing about them is
+// told (an unknown and a forged credential get the same answer); failures count
+// against the client address (BeginPasskeySignIn). oldToken, if any, is ended.
 // Errors: invalid_passkey, locked, passkeys_not_offered.
 func (s *Service) PasskeySignIn(ctx context.Context, token string, response []byte, oldToken string, c Client) (*LoginResult, error) {
 	if err := s.passkeysOffered(); err != nil {
 		return nil, err
 	}
+	notVerified := invalidPasskey("The passkey could not be verified. Try again, or sign in with your username and password.")
 	parsed, err := protocol.ParseCredentialRequestResponseBytes(response)
 	if err != nil {
 		s.log.InfoContext(ctx, "passkey sign-in refused", "reason", libraryDetail(err))
 		return nil, invalidPasskey("The browser's answer is not a passkey. Try again.")
 	}
 	challenge := parsed.Response.CollectedClientData.Challenge
-	pk, u, center, err := s.store.PasskeyOwner(ctx, parsed.RawID)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return nil, err
-	}
-	center = s.policyCenter(u, center)
-	usable := u != nil && center != nil && center.TwoStepAvailable && center.Allows(MethodPasskey)
-	// The challenge's single use and the attempt counted against the lockout
-	// (B3) are one write, before the signature is judged.
-	var count int
-	var reserved, gone bool
-	err = s.atomically(ctx, func(tx *Service) error {
-		_, err := tx.store.TakePasskeyChallenge(ctx, hex.EncodeToString(hashToken(token)), PasskeySignIn, challengeHash(challenge), s.clock.Now())
-		if errors.Is(err, ErrNotFound) {
-			gone = true
-			return nil
-		}
-		if err != nil || !usable {
-			return err
-		}
-		count, reserved, err = tx.store.ReserveSecondStepAttempt(ctx, u.ID, s.clock.Now(), s.set.LockoutFailures)
-		return err
-	})
-	switch {
-	case err != nil:
-		return nil, err
-	case gone:
+	// The challenge is used once, whatever follows (of racing copies one wins).
+	if _, err := s.store.TakePasskeyChallenge(ctx, hex.EncodeToString(hashToken(token)), PasskeySignIn, challengeHash(challenge), s.clock.Now()); errors.Is(err, ErrNotFound) {
 		return nil, invalidPasskey("This passkey request has expired or was already answered. Try again.")
-	case u == nil:
-		s.audit(ctx, 0, "", "passkey_login_unknown", "", c, "")
-		return nil, invalidPasskey("This passkey is not registered here (it may have been deleted). Sign in with your username and password.")
-	case !usable:
-		s.audit(ctx, u.CenterID, u.Username, "passkey_login_failed", u.Username, c, "passkeys not allowed for the center")
-		return nil, invalidPasskey("Passkeys cannot be used to sign in to your center. Sign in with your username and password.")
-	case !reserved: // locked, or the last attempts before the lock are being judged right now
-		if err := s.checkLock(ctx, u); err != nil {
-			return nil, err
-		}
-		return nil, lockedError(s.set.Lockout)
+	} else if err != nil {
+		return nil, err
 	}
-	a := &Auth{User: u, Center: center}
+	pk, u, center, err := s.store.PasskeyOwner(ctx, parsed.RawID)
+	if errors.Is(err, ErrNotFound) {
+		s.audit(ctx, 0, "", "passkey_login_unknown", "", c, "")
+		return nil, notVerified
+	} else if err != nil {
+		return nil, err
+	}
 	user := s.passkeyUserOf(u, []Passkey{*pk})
 	session := webauthn.SessionData{Challenge: challenge, RelyingPartyID: s.rp.id, UserVerification: protocol.VerificationRequired}
 	_, cred, verr := s.rp.wa.ValidatePasskeyLogin(func([]byte, []byte) (webauthn.User, error) { return user, nil }, session, parsed)
 	if verr != nil {
 		s.log.InfoContext(ctx, "passkey sign-in refused", "user_id", u.ID, "reason", libraryDetail(verr))
-		verr = invalidPasskey("The passkey could not be verified. Try again, or sign in with your username and password.")
-	} else {
-		verr = s.checkCounter(ctx, a, pk, cred, c)
+		s.audit(ctx, u.CenterID, u.Username, "passkey_login_failed", u.Username, c, "not verified")
+		return nil, notVerified
 	}
-	if verr != nil {
-		s.audit(ctx, u.CenterID, u.Username, "passkey_login_failed", u.Username, c, pk.Name)
-		return nil, s.failureCounted(ctx, a, count, verr, c)
+	// From here on the answer is the owner's authenticator's.
+	center = s.policyCenter(u, center)
+	a := &Auth{User: u, Center: center}
+	if center == nil || !center.TwoStepAvailable || !center.Allows(MethodPasskey) {
+		s.audit(ctx, u.CenterID, u.Username, "passkey_login_failed", u.Username, c, "passkeys not allowed for the center")
+		return nil, invalidPasskey("Passkeys cannot be used to sign in to your center. Sign in with your username and password.")
+	}
+	if err := s.checkLock(ctx, u); err != nil {
+		return nil, err
+	}
+	if err := s.checkCounter(ctx, a, pk, cred, c); err != nil {
+		return nil, err
 	}
 	var res *LoginResult
 	err = s.atomically(ctx, func(tx *Service) error {
@@ -139,13 +130,12 @@ func (s *Service) PasskeySignIn(ctx context.Context, token string, response []by
 		return nil
 	})
 	if errors.Is(err, errCounterBehind) {
-		s.audit(ctx, u.CenterID, u.Username, "passkey_login_failed", u.Username, c, pk.Name)
-		return nil, s.failureCounted(ctx, a, count, s.cloneSuspected(ctx, a, pk, c), c)
+		return nil, s.cloneSuspected(ctx, a, pk, c)
 	}
 	if err != nil {
-		s.store.ReleaseSecondStepAttempt(context.WithoutCancel(ctx), u.ID)
 		return nil, err
 	}
+	s.store.UndoThrottleHit(ctx, passkeyAddressKey(c)) // a sign-in gives its start back
 	return res, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/providerportal/portal/internal/twostep"
+	"github.com/providerportal/portal/internal/twostep/passkeytest"
 )
 
 // secondStep signs name in with the authenticator app and returns the signed-in session.
@@ -156,6 +157,10 @@ func TestTrustedBrowsersForgotten(t *testing.T) {
 			return e.svc.DeleteMethod(e.ctx, a, twostep.MethodEmail, pw, client)
 		},
 		"admin reset": func(e *env, a *twostep.Auth) error { return e.svc.ResetTwoStep(e.ctx, e.staff, "jdoe", client) },
+		"passkey deleted": func(e *env, a *twostep.Auth) error { // review of issue 14, finding M1
+			pv := e.addPasskey(a, passkeytest.New(origin), "Laptop")
+			return e.svc.DeletePasskey(e.ctx, a, pv.ID, pw, client)
+		},
 		"password reset": func(e *env, a *twostep.Auth) error {
 			res, err := e.svc.StartPasswordReset(e.ctx, e.resetLink("jdoe", "jdoe@example.org"), "", client)
 			if err != nil {

@@ -197,4 +197,5 @@ var catalogES = catalog{
 	"audit.s.passkey_login_ok": "%[1]s inició sesión con una llave de acceso (%[3]s)", "audit.s.passkey_login_failed": "Falló un inicio de sesión con llave de acceso de %[1]s (%[3]s)",
 	"audit.s.passkey_login_unknown":     "Alguien intentó iniciar sesión con una llave de acceso que este portal no conoce",
 	"audit.s.passkey_counter_regressed": "Se rechazó una llave de acceso de %[1]s: su contador retrocedió, como si la hubieran copiado (%[3]s)",
+	"passkey.step.notoffered":           "No se pueden usar llaves de acceso en esta dirección del portal. Use otro método o un código de recuperación, o pregunte a su administrador.",
 }
