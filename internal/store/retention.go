@@ -66,37 +66,50 @@ type PurgeOptions struct {
 // least three times as long as the batch took: a backlog is cleared with at
 // most a quarter of the writer, and sign-ins keep flowing meanwhile.
 func (s *Store) Purge(ctx context.Context, now time.Time, r Retention, o PurgeOptions) (map[string]int64, error) {
+	done := map[string]int64{}
+	for _, j := range purgeJobs(r) {
+		if j.Keep <= 0 {
+			continue
+		}
+		n, err := s.deleteBatches(ctx, j.SQL, o, ms(now.Add(-j.Keep)))
+		if n > 0 {
+			done[j.Name] += n
+		}
+		if err != nil {
+			return done, fmt.Errorf("purge %s: %w", j.Name, err)
+		}
+	}
+	return done, nil
+}
+
+// deleteBatches runs q, a DELETE of at most a batch of rows (its last
+// placeholder), with args, until fewer than a batch are left, resting between
+// batches at least three times as long as each took; it returns how many
+// rows went.
+func (s *Store) deleteBatches(ctx context.Context, q string, o PurgeOptions, args ...any) (int64, error) {
 	if o.Batch <= 0 {
 		o.Batch = 500
 	}
 	if o.Pause <= 0 {
 		o.Pause = 20 * time.Millisecond
 	}
-	done := map[string]int64{}
-	for _, j := range purgeJobs(r) {
-		if j.Keep <= 0 {
-			continue
+	args = append(args, o.Batch)
+	var total int64
+	for {
+		start := time.Now()
+		res, err := s.exec(ctx, q, args...)
+		if err != nil {
+			return total, err
 		}
-		cutoff := ms(now.Add(-j.Keep))
-		for {
-			start := time.Now()
-			res, err := s.exec(ctx, j.SQL, cutoff, o.Batch)
-			if err != nil {
-				return done, fmt.Errorf("purge %s: %w", j.Name, err)
-			}
-			n, _ := res.RowsAffected()
-			if n > 0 {
-				done[j.Name] += n
-			}
-			if n < int64(o.Batch) {
-				break
-			}
-			select {
-			case <-ctx.Done():
-				return done, ctx.Err()
-			case <-time.After(max(o.Pause, 3*time.Since(start))):
-			}
+		n, _ := res.RowsAffected()
+		total += n
+		if n < int64(o.Batch) {
+			return total, nil
+		}
+		select {
+		case <-ctx.Done():
+			return total, ctx.Err()
+		case <-time.After(max(o.Pause, 3*time.Since(start))):
 		}
 	}
-	return done, nil
 }

@@ -75,6 +75,32 @@ func hotStatements(kind string) []statement {
 		{"give up on late messages", qExpireOutbox},
 		{"erase message text", qEraseOutbox},
 		{"release leases", qReleaseLeases},
+		// forgotten passwords, invitations, trusted browsers (B21–B23)
+		{"any reset request waiting (every few seconds)", qAnyResetRequest},
+		{"take reset requests", takeResetsSQL(kind)},
+		{"a reset link's user", qResetUser},
+		{"use a reset link", qUseReset},
+		{"an invitation by its link", qInvitationByHash},
+		{"accept an invitation", qAcceptInvitation},
+		{"use a trusted browser", useTrustedSQL("?")},
+		{"list trusted browsers", qTrustedBrowsers},
+		// apps signing in through the portal (B20)
+		{"auth request by id", qAuthRequestByID},
+		{"auth request by code", qAuthRequestByCode},
+		{"complete an auth request", qCompleteAuthReq},
+		{"set an auth code", qSetAuthCode},
+		{"redeem an auth code", qRedeemAuthCode},
+		{"token with its grant and person", qTokenGrant},
+		{"use a refresh token", qUseRefreshToken},
+		{"revoke a grant", qRevokeGrant},
+		// the domain's sweeps of what expires (run by the sweeper, in batches)
+		{"purge reset links", qPurgeResets},
+		{"purge invitations", qPurgeInvitations},
+		{"purge trusted browsers", qPurgeTrustedBrowser},
+		{"purge app requests", qPurgeAuthRequests},
+		{"purge app tokens", qPurgeAppTokens},
+		{"purge app grants", qPurgeAppGrants},
+		{"purge retired signing keys", qPurgeSigningKeys},
 	}
 	// The audit log's listing: a center's (what its admins read), filtered
 	// by person and kind as its pages combine them, and every center's
@@ -103,10 +129,11 @@ func mustAuditQuery(f twostep.AuditFilter) string {
 }
 
 // smallTable reports whether a table does not grow with use (one row per
-// center, per setting): a statement may read it whole.
+// center, app, signing key or setting; reset_requests is a queue drained every
+// few seconds): a statement may read it whole.
 func smallTable(name string) bool {
 	switch name {
-	case "centers", "meta", "schema_migrations":
+	case "centers", "meta", "schema_migrations", "apps", "app_hosts", "signing_keys", "reset_requests":
 		return true
 	}
 	return false
