@@ -53,9 +53,10 @@ type Outbox interface {
 type Options struct {
 	Poll time.Duration // how often to look for due messages (default 500 ms)
 	// IdlePoll is how often, at most, an outbox with nothing pending is
-	// looked at once it has been so for a while (default 8 s): every look
+	// looked at once it has been so for a while (default 30 s): every look
 	// costs an idle portal CPU, and Wake (every message this instance
-	// queues) brings the pace back to Poll at once.
+	// queues) brings the pace back to Poll at once. Only a message queued by
+	// an instance that then died waits for another instance's slower look.
 	IdlePoll    time.Duration
 	Lease       time.Duration // how long a claim holds (default 60 s; must exceed SendTimeout)
 	SendTimeout time.Duration // per message (default 15 s)
@@ -72,7 +73,7 @@ func (o *Options) defaults() {
 		}
 	}
 	def(&o.Poll, 500*time.Millisecond)
-	def(&o.IdlePoll, 8*time.Second)
+	def(&o.IdlePoll, 30*time.Second)
 	o.IdlePoll = max(o.IdlePoll, o.Poll)
 	def(&o.Lease, time.Minute)
 	def(&o.SendTimeout, 15*time.Second)
