@@ -80,6 +80,7 @@ func (w *sweeper) once(ctx context.Context) {
 	}{
 		{"expired links and trusted browsers", w.svc.SweepLinks},
 		{"expired app requests, tokens, grants and keys", w.svc.SweepApps},
+		{"expired passkey challenges", w.svc.SweepPasskeyChallenges},
 	} {
 		n, err := d.sweep(ctx)
 		if n > 0 {

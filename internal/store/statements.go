@@ -84,6 +84,12 @@ func hotStatements(kind string) []statement {
 		{"accept an invitation", qAcceptInvitation},
 		{"use a trusted browser", useTrustedSQL("?")},
 		{"list trusted browsers", qTrustedBrowsers},
+		// passkeys (B19)
+		{"a user's passkeys", qPasskeys},
+		{"a passkey's owner by credential", qPasskeyOwner},
+		{"use a passkey", qUsePasskey},
+		{"put a passkey challenge", qPutPasskeyChallenge},
+		{"take a passkey challenge", qTakePasskeyChallenge},
 		// apps signing in through the portal (B20)
 		{"auth request by id", qAuthRequestByID},
 		{"auth request by code", qAuthRequestByCode},
@@ -101,6 +107,7 @@ func hotStatements(kind string) []statement {
 		{"purge app tokens", qPurgeAppTokens},
 		{"purge app grants", qPurgeAppGrants},
 		{"purge retired signing keys", qPurgeSigningKeys},
+		{"purge passkey challenges", qPurgePasskeyChallenges},
 	}
 	// The audit log's listing: a center's (what its admins read), filtered
 	// by person and kind as its pages combine them, and every center's
