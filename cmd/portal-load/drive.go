@@ -83,6 +83,8 @@ func drive(ctx context.Context, c *client, users []*loadUser, o options) (*resul
 			return nil, err
 		}
 	}
+	// Other tools (scripts/) sample the database's processes from this line on.
+	fmt.Fprintln(os.Stderr, "portal-load: measuring")
 	runCtx, cancel := context.WithTimeout(ctx, o.duration)
 	defer cancel()
 	stopSampling := res.sample(o.pid)

@@ -122,6 +122,47 @@ func TestCLI(t *testing.T) {
 	})
 }
 
+// backup copies the SQLite database to a new 0600 file that opens and answers;
+// it never overwrites a file; on PostgreSQL it points to pg_dump.
+func TestBackupCommand(t *testing.T) {
+	eachDB(t, func(t *testing.T, dir, db string) {
+		copyPath := filepath.Join(dir, "copy.db")
+		if !strings.HasPrefix(db, "sqlite:") {
+			r := portalCmd(t, dir, db, "", "backup", copyPath)
+			if r.code != 1 || len(strings.Split(strings.TrimSpace(r.stderr), "\n")) != 1 || !strings.Contains(r.stderr, "pg_dump") {
+				t.Fatalf("backup on PostgreSQL: exit %d, %q", r.code, r.stderr)
+			}
+			if _, err := os.Stat(copyPath); err == nil {
+				t.Fatal("a file was written")
+			}
+			return
+		}
+		if r := portalCmd(t, dir, db, "", "backup", copyPath); r.code != 1 || !strings.Contains(r.stderr, "no database") {
+			t.Fatalf("backup of no database: exit %d %q", r.code, r.stderr)
+		}
+		portalCmd(t, dir, db, "", "center", "create", "Maple Clinic")
+		portalCmd(t, dir, db, "violet kettle marsh tuba\n", "user", "create", "--center", "Maple Clinic", "--username", "jdoe", "--email", "jdoe@example.org", "--role", "provider")
+		if r := portalCmd(t, dir, db, "", "backup"); r.code != 2 {
+			t.Fatalf("backup without a file: exit %d %q", r.code, r.stderr)
+		}
+		r := portalCmd(t, dir, db, "", "backup", copyPath)
+		if r.code != 0 || !strings.Contains(r.stdout, "backed up") || !strings.Contains(r.stdout, filepath.Join(dir, "portal.key")) {
+			t.Fatalf("backup: exit %d %q %q", r.code, r.stdout, r.stderr)
+		}
+		if fi, err := os.Stat(copyPath); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Fatalf("copy: %v %v", fi, err)
+		}
+		r = portalCmd(t, dir, "sqlite:"+copyPath, "", "user", "list", "--center", "Maple Clinic")
+		if r.code != 0 || !strings.Contains(r.stdout, "jdoe") {
+			t.Fatalf("the copy does not answer: %d %q %q", r.code, r.stdout, r.stderr)
+		}
+		r = portalCmd(t, dir, db, "", "backup", copyPath)
+		if r.code != 1 || len(strings.Split(strings.TrimSpace(r.stderr), "\n")) != 1 || !strings.Contains(r.stderr, "exists") {
+			t.Fatalf("backup over a file: exit %d %q", r.code, r.stderr)
+		}
+	})
+}
+
 func TestBadConfigAndUnreachableDatabase(t *testing.T) {
 	dir := t.TempDir()
 	r := portalCmd(t, dir, "sqlite:"+filepath.Join(dir, "p.db"), "", "migrate", "--code-ttl", "soon")

@@ -20,6 +20,7 @@ const usage = `Usage: portal COMMAND [flags]
 Commands:
   serve [--demo]                       run the portal (default: embedded SQLite at ./portal.db)
   migrate                              apply schema migrations and exit
+  backup FILE                          copy the SQLite database to FILE while the portal serves
   center create NAME                   create a center; prints its id
   center list                          list centers
   center set NAME --two-step-available=true|false
@@ -70,6 +71,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = e.serve(ctx, args[1:])
 	case "migrate":
 		err = e.migrate(ctx, args[1:])
+	case "backup":
+		err = e.backup(ctx, args[1:])
 	case "center":
 		err = e.center(ctx, args[1:])
 	case "user":

@@ -30,21 +30,45 @@ func (w *resetWorker) Wake() {
 	}
 }
 
-// Run handles requests when woken and every few seconds (requests queued by
+// Pace of the worker: every few seconds while requests come, slowing down to
+// resetIdlePoll after resetIdleStreak looks that found none (every look costs
+// an idle portal CPU); Wake, for every request this instance queues, looks at
+// once and restores the pace. Only a request queued by an instance that then
+// died waits for another instance's slower look.
+const (
+	resetPoll       = 3 * time.Second
+	resetIdlePoll   = 30 * time.Second
+	resetIdleStreak = 10
+)
+
+// Run handles requests when woken and now and then (requests queued by
 // another instance) until ctx ends.
 func (w *resetWorker) Run(ctx context.Context) {
-	t := time.NewTicker(3 * time.Second)
+	t := time.NewTimer(resetPoll)
 	defer t.Stop()
+	quiet := 0
 	for {
-		if n, err := w.svc.HandleResetRequests(ctx); err != nil && ctx.Err() == nil {
+		n, err := w.svc.HandleResetRequests(ctx)
+		if err != nil && ctx.Err() == nil {
 			w.log.Error("reset requests", "err", err)
 		} else if n > 0 {
 			w.queued()
 		}
+		if n == 0 && err == nil {
+			quiet++
+		} else {
+			quiet = 0
+		}
+		wait := resetPoll
+		if quiet > resetIdleStreak {
+			wait = min(resetPoll<<min(quiet-resetIdleStreak, 8), resetIdlePoll)
+		}
+		t.Reset(wait)
 		select {
 		case <-ctx.Done():
 			return
 		case <-w.wake:
+			quiet = 0
 		case <-t.C:
 		}
 	}

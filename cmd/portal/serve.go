@@ -109,6 +109,7 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	dispatcher := deliver.NewDispatcher(a.store, e.senders(cfg, a, log), twostep.SystemClock{}, deliver.Options{}, log, labelled)
 	resets := newResetWorker(a.svc, log, dispatcher.Wake)
 	queued := func() { resets.Wake(); dispatcher.Wake() }
+	a.store.OnQueued(dispatcher.Wake)
 	srv := web.New(a.svc, a.store, a.store, web.Options{SiteName: cfg.SiteName, Secure: cfg.Secure(), TrustedProxies: cfg.TrustedProxies,
 		DevOutbox: cfg.DevOutbox, MetricsElsewhere: metricsLn != nil, CookieDomain: cfg.CookieDomain, OIDC: provider}, log, labelled, reg, queued)
 	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
@@ -125,8 +126,8 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { dispatcher.Run(bg) })
 	wg.Go(func() { resets.Run(bg) })
-	wg.Go(func() { sweepSessions(bg, a.svc, log) })
-	wg.Go(func() { sweepApps(bg, a.svc, log) })
+	sweep := newSweeper(a.store, a.svc, retentionOf(cfg), twostep.SystemClock{}, log, labelled)
+	wg.Go(func() { sweep.run(bg) })
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpSrv.Serve(ln) }()
@@ -170,50 +171,4 @@ func (e *env) senders(cfg *config.Config, a *app, log *slog.Logger) map[string]d
 		senders["sms"] = dev
 	}
 	return senders
-}
-
-func sweepSessions(ctx context.Context, svc *twostep.Service, log *slog.Logger) {
-	t := time.NewTicker(10 * time.Minute)
-	defer t.Stop()
-	for {
-		if n, err := svc.SweepSessions(ctx); err != nil && ctx.Err() == nil {
-			log.Error("sweep sessions", "err", err)
-		} else if n > 0 {
-			log.Info("expired sessions removed", "count", n)
-		}
-		if n, err := svc.SweepLinks(ctx); err != nil && ctx.Err() == nil {
-			log.Error("sweep links", "err", err)
-		} else if n > 0 {
-			log.Info("expired reset links, invitations and trusted browsers removed", "count", n)
-		}
-		if n, err := svc.SweepPasskeyChallenges(ctx); err != nil && ctx.Err() == nil {
-			log.Error("sweep passkey challenges", "err", err)
-		} else if n > 0 {
-			log.Info("expired passkey challenges removed", "count", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-// sweepApps deletes expired authorization requests, tokens, grants and
-// retired signing keys now and then.
-func sweepApps(ctx context.Context, svc *twostep.Service, log *slog.Logger) {
-	t := time.NewTicker(10 * time.Minute)
-	defer t.Stop()
-	for {
-		if n, err := svc.SweepApps(ctx); err != nil && ctx.Err() == nil {
-			log.Error("sweep app tokens", "err", err)
-		} else if n > 0 {
-			log.Info("expired app tokens removed", "count", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }

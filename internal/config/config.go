@@ -95,6 +95,11 @@ type Config struct {
 	// MetricsAddr, when set, serves /metrics on its own listener (and not on Addr).
 	MetricsAddr string
 
+	// OutboxRetention keeps sent and given-up messages this long (0: forever).
+	OutboxRetention time.Duration
+	// AuditRetention keeps audit events this long (0: forever).
+	AuditRetention time.Duration
+
 	Demo bool
 }
 
@@ -213,6 +218,8 @@ func settings() []setting {
 		}},
 		{"PORTAL_APP_TOKEN_TTL", "app-token-ttl", "15m", "lifetime of apps' access and ID tokens", dur(func(c *Config) *time.Duration { return &c.AppTokenTTL })},
 		{"PORTAL_APP_REFRESH_TTL", "app-refresh-ttl", "12h", "how long apps may refresh their tokens after a sign-in", dur(func(c *Config) *time.Duration { return &c.AppRefreshTTL })},
+		{"PORTAL_OUTBOX_RETENTION", "outbox-retention", "7d", "keep sent and given-up messages this long (0: forever)", retention(func(c *Config) *time.Duration { return &c.OutboxRetention })},
+		{"PORTAL_AUDIT_RETENTION", "audit-retention", "400d", "keep audit events this long (0: forever; export them to keep more)", retention(func(c *Config) *time.Duration { return &c.AuditRetention })},
 	}
 }
 

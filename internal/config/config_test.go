@@ -43,6 +43,8 @@ func TestDefaults(t *testing.T) {
 		{"send caps", c.SendCaps, twostep.DefaultSendCaps()},
 		{"reset ttl", c.ResetTTL, 30 * time.Minute},
 		{"invite ttl", c.InviteTTL, 7 * 24 * time.Hour},
+		{"outbox retention", c.OutboxRetention, 7 * 24 * time.Hour},
+		{"audit retention", c.AuditRetention, 400 * 24 * time.Hour},
 	}
 	for _, tc := range checks {
 		if tc.got != tc.want {
@@ -109,6 +111,10 @@ func TestInvalidSettingsNameTheSetting(t *testing.T) {
 		{"PORTAL_ADDR", ":99999"},
 		{"PORTAL_METRICS_ADDR", "9090"},
 		{"PORTAL_STAFF_TWO_STEP", "sometimes"},
+		{"PORTAL_OUTBOX_RETENTION", "a week"},
+		{"PORTAL_OUTBOX_RETENTION", "-7d"},
+		{"PORTAL_AUDIT_RETENTION", "-1h"},
+		{"PORTAL_AUDIT_RETENTION", "1.5d"},
 	}
 	for _, tc := range cases {
 		_, _, err := Load("serve", nil, env(map[string]string{tc.env: tc.val}), nil)
@@ -124,6 +130,18 @@ func TestInvalidSettingsNameTheSetting(t *testing.T) {
 		if err == nil || !strings.HasPrefix(err.Error(), args[0]+":") {
 			t.Errorf("%v: error %v should name the flag", args, err)
 		}
+	}
+}
+
+func TestRetention(t *testing.T) {
+	for in, want := range map[string]time.Duration{"7d": 7 * 24 * time.Hour, "168h": 168 * time.Hour, "0": 0, "400d": 9600 * time.Hour, "90m": 90 * time.Minute} {
+		if got, err := ParseRetention(in); err != nil || got != want {
+			t.Errorf("%q: %v %v, want %v", in, got, err, want)
+		}
+	}
+	c, _, err := Load("serve", []string{"--audit-retention", "0"}, env(map[string]string{"PORTAL_OUTBOX_RETENTION": "36h", "PORTAL_AUDIT_RETENTION": "30d"}), nil)
+	if err != nil || c.OutboxRetention != 36*time.Hour || c.AuditRetention != 0 {
+		t.Fatalf("got %v %v %v", c.OutboxRetention, c.AuditRetention, err)
 	}
 }
 

@@ -37,17 +37,27 @@ func Permanent(err error) error { return permanentError{err} }
 
 // Outbox is what the dispatcher needs of the store.
 type Outbox interface {
+	// OutboxDue reports, with one read, whether any message is due to be
+	// sent, given up or erased at now (an idle poll writes nothing), and
+	// whether any message is pending at all.
+	OutboxDue(ctx context.Context, now time.Time) (due, pending bool, err error)
 	ClaimOutbox(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]twostep.OutboxMessage, error)
 	MarkSent(ctx context.Context, id int64, owner string, at time.Time) (bool, error)
 	MarkRetry(ctx context.Context, id int64, owner string, next time.Time, reason string) error
-	MarkFailed(ctx context.Context, id int64, owner string, reason string) error
+	MarkFailed(ctx context.Context, id int64, owner string, at time.Time, reason string) error
 	ExpireOutbox(ctx context.Context, now time.Time) (int64, error)
 	ReleaseLeases(ctx context.Context, owner string) error
 }
 
 // Options tune the dispatcher; zero values take the defaults.
 type Options struct {
-	Poll        time.Duration // how often to look for due messages (default 500 ms)
+	Poll time.Duration // how often to look for due messages (default 500 ms)
+	// IdlePoll is how often, at most, an outbox with nothing pending is
+	// looked at once it has been so for a while (default 30 s): every look
+	// costs an idle portal CPU, and Wake (every message this instance
+	// queues) brings the pace back to Poll at once. Only a message queued by
+	// an instance that then died waits for another instance's slower look.
+	IdlePoll    time.Duration
 	Lease       time.Duration // how long a claim holds (default 60 s; must exceed SendTimeout)
 	SendTimeout time.Duration // per message (default 15 s)
 	BackoffBase time.Duration // first retry delay (default 2 s), doubled each attempt
@@ -63,6 +73,8 @@ func (o *Options) defaults() {
 		}
 	}
 	def(&o.Poll, 500*time.Millisecond)
+	def(&o.IdlePoll, 30*time.Second)
+	o.IdlePoll = max(o.IdlePoll, o.Poll)
 	def(&o.Lease, time.Minute)
 	def(&o.SendTimeout, 15*time.Second)
 	def(&o.BackoffBase, 2*time.Second)
@@ -116,13 +128,33 @@ func (d *Dispatcher) Wake() {
 	}
 }
 
-// Run delivers until ctx ends, then hands back its leases.
+// idleStreak is how many polls in a row must find nothing pending before
+// the dispatcher slows down: a message queued in a transaction that commits
+// a little after its Wake is still found at once.
+const idleStreak = 10
+
+// Run delivers until ctx ends, then hands back its leases. It looks every
+// Poll while anything is pending, then, after idleStreak polls that found
+// nothing, ever less often up to IdlePoll; Wake restores the pace.
 func (d *Dispatcher) Run(ctx context.Context) {
-	t := time.NewTicker(d.opts.Poll)
+	t := time.NewTimer(d.opts.Poll)
 	defer t.Stop()
+	quiet := 0
 	for {
-		for d.RunOnce(ctx) == d.opts.Batch && ctx.Err() == nil {
+		n, idle := d.poll(ctx)
+		for n == d.opts.Batch && ctx.Err() == nil {
+			n, idle = d.poll(ctx)
 		}
+		if idle {
+			quiet++
+		} else {
+			quiet = 0
+		}
+		wait := d.opts.Poll
+		if quiet > idleStreak {
+			wait = min(d.opts.Poll<<min(quiet-idleStreak, 16), d.opts.IdlePoll)
+		}
+		t.Reset(wait)
 		select {
 		case <-ctx.Done():
 			rel, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -133,13 +165,23 @@ func (d *Dispatcher) Run(ctx context.Context) {
 			return
 		case <-t.C:
 		case <-d.wake:
+			quiet = 0
 		}
 	}
 }
 
 // RunOnce claims one batch and sends it; it returns how many it claimed.
 func (d *Dispatcher) RunOnce(ctx context.Context) int {
+	n, _ := d.poll(ctx)
+	return n
+}
+
+// poll is RunOnce, also reporting whether nothing at all was pending.
+func (d *Dispatcher) poll(ctx context.Context) (claimed int, idle bool) {
 	now := d.clock.Now()
+	if due, pending, err := d.outbox.OutboxDue(ctx, now); err == nil && !due {
+		return 0, !pending
+	}
 	if _, err := d.outbox.ExpireOutbox(ctx, now); err != nil && ctx.Err() == nil {
 		d.log.Error("expire outbox", "err", err)
 	}
@@ -148,7 +190,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) int {
 		if ctx.Err() == nil {
 			d.log.Error("claim outbox", "err", err)
 		}
-		return 0
+		return 0, false
 	}
 	sem := make(chan struct{}, d.opts.Workers)
 	var wg sync.WaitGroup
@@ -160,7 +202,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) int {
 		})
 	}
 	wg.Wait()
-	return len(msgs)
+	return len(msgs), false
 }
 
 // deliver sends one claimed message and records the outcome. The outcome is
@@ -189,7 +231,7 @@ func (d *Dispatcher) deliver(ctx context.Context, m twostep.OutboxMessage) {
 	reason := truncateReason(err.Error())
 	next := now.Add(d.backoff(m.Attempts))
 	if errors.As(err, new(permanentError)) || !next.Before(m.GiveUpAt) {
-		if merr := d.outbox.MarkFailed(record, m.ID, d.owner, reason); merr != nil {
+		if merr := d.outbox.MarkFailed(record, m.ID, d.owner, now, reason); merr != nil {
 			log.Error("mark failed", "err", merr)
 		}
 		d.metrics.results.WithLabelValues(m.Channel, "failed").Inc()

@@ -219,3 +219,48 @@ func TestLeaseExpiryLosesNothing(t *testing.T) {
 		}
 	})
 }
+
+// countingOutbox counts how often the dispatcher looks at the outbox.
+type countingOutbox struct {
+	*store.Store
+	mu    sync.Mutex
+	looks int
+}
+
+func (c *countingOutbox) OutboxDue(ctx context.Context, now time.Time) (bool, bool, error) {
+	c.mu.Lock()
+	c.looks++
+	c.mu.Unlock()
+	return c.Store.OutboxDue(ctx, now)
+}
+
+func (c *countingOutbox) count() int { c.mu.Lock(); defer c.mu.Unlock(); return c.looks }
+
+// An idle dispatcher looks ever less often, up to IdlePoll, yet a message
+// queued through the store is sent at once (the store wakes it).
+func TestIdleDispatcherSlowsDownButWakes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		wh := delivertest.StartWebhook(t)
+		cfg, _ := config.ParseSMSURL("webhook+" + wh.URL)
+		ob := &countingOutbox{Store: s}
+		d := deliver.NewDispatcher(ob, map[string]deliver.Sender{"sms": deliver.NewSMS(cfg, "")}, twostep.SystemClock{},
+			deliver.Options{Poll: 2 * time.Millisecond, IdlePoll: 3 * time.Second}, quiet, nil)
+		s.OnQueued(d.Wake)
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		wg.Go(func() { d.Run(ctx) })
+		defer func() { cancel(); wg.Wait() }()
+		time.Sleep(500 * time.Millisecond)
+		before := ob.count()
+		time.Sleep(time.Second)
+		if n := ob.count() - before; n > 3 {
+			t.Fatalf("an idle dispatcher looked %d times in a second (every 2 ms at first)", n)
+		}
+		start := time.Now()
+		enqueue(t, s, time.Now(), "sms", "+12015550123", "code 123456")
+		wh.WaitFor(1, 2*time.Second)
+		if took := time.Since(start); len(wh.Messages()) != 1 || took > time.Second {
+			t.Fatalf("%d deliveries after %s", len(wh.Messages()), took)
+		}
+	})
+}

@@ -45,14 +45,35 @@ func (s *Store) CreateAuthRequest(ctx context.Context, r *twostep.AppAuthRequest
 	return nil
 }
 
+// The apps' hot statements (an app's sign-in: request, code, token exchange,
+// refresh) and periodic ones (expired requests, tokens and grants, in batches).
+const (
+	qAuthRequestByID   = "SELECT " + authRequestCols + " FROM app_auth_requests WHERE id = ?"
+	qAuthRequestByCode = "SELECT " + authRequestCols + " FROM app_auth_requests WHERE code_hash = ?"
+	qCompleteAuthReq   = "UPDATE app_auth_requests SET user_id = ?, auth_time = ?, amr = ? WHERE id = ? AND code_hash IS NULL AND expires_at > ?"
+	qSetAuthCode       = "UPDATE app_auth_requests SET code_hash = ?, code_expires_at = ? WHERE id = ? AND user_id IS NOT NULL AND code_hash IS NULL AND expires_at > ?"
+	qRedeemAuthCode    = "UPDATE app_auth_requests SET redeemed_at = ?, grant_id = ? WHERE id = ? AND redeemed_at = 0 AND code_hash IS NOT NULL AND code_expires_at > ?"
+	qTokenGrant        = `SELECT t.hash, t.grant_id, t.kind, t.expires_at, t.used_at,
+		g.id, g.app_id, g.user_id, g.scopes, g.auth_time, g.amr, g.created_at, g.expires_at, g.revoked_at,
+		u.id, COALESCE(u.center_id, 0), u.username, u.email, u.role, u.password_hash, u.two_step_on, u.grace_logins_used, u.created_at, u.language, ` + centerJoinCols + `
+		FROM app_tokens t JOIN app_grants g ON g.id = t.grant_id JOIN users u ON u.id = g.user_id LEFT JOIN centers c ON c.id = u.center_id
+		WHERE t.hash = ?`
+	qUseRefreshToken   = "UPDATE app_tokens SET used_at = ? WHERE hash = ? AND grant_id = ? AND kind = 'refresh' AND used_at = 0 AND expires_at > ?"
+	qRevokeGrant       = "UPDATE app_grants SET revoked_at = ? WHERE id = ? AND revoked_at = 0"
+	qPurgeAuthRequests = "DELETE FROM app_auth_requests WHERE id IN (SELECT id FROM app_auth_requests WHERE expires_at < ? AND code_expires_at < ? LIMIT ?)"
+	qPurgeAppTokens    = "DELETE FROM app_tokens WHERE hash IN (SELECT hash FROM app_tokens WHERE expires_at < ? LIMIT ?)"
+	qPurgeAppGrants    = "DELETE FROM app_grants WHERE id IN (SELECT id FROM app_grants WHERE expires_at < ? LIMIT ?)"
+	qPurgeSigningKeys  = "DELETE FROM signing_keys WHERE retired_at > 0 AND retired_at < ?"
+)
+
 // AuthRequestByID returns an authorization request or twostep.ErrNotFound.
 func (s *Store) AuthRequestByID(ctx context.Context, id string) (*twostep.AppAuthRequest, error) {
-	return scanAuthRequest(s.queryRow(ctx, "SELECT "+authRequestCols+" FROM app_auth_requests WHERE id = ?", id))
+	return scanAuthRequest(s.queryRow(ctx, qAuthRequestByID, id))
 }
 
 // AuthRequestByCode returns the request a code (by its hash) was issued for.
 func (s *Store) AuthRequestByCode(ctx context.Context, codeHash string) (*twostep.AppAuthRequest, error) {
-	return scanAuthRequest(s.queryRow(ctx, "SELECT "+authRequestCols+" FROM app_auth_requests WHERE code_hash = ?", codeHash))
+	return scanAuthRequest(s.queryRow(ctx, qAuthRequestByCode, codeHash))
 }
 
 // changedOne turns an update's outcome into ErrNotFound when it changed nothing.
@@ -68,23 +89,20 @@ func changedOne(res sql.Result, err error, what string) error {
 
 // CompleteAuthRequest records who signed in, while the request is live and has no code.
 func (s *Store) CompleteAuthRequest(ctx context.Context, r *twostep.AppAuthRequest, now time.Time) error {
-	res, err := s.exec(ctx, `UPDATE app_auth_requests SET user_id = ?, auth_time = ?, amr = ?
-		WHERE id = ? AND code_hash IS NULL AND expires_at > ?`, r.UserID, ms(r.AuthTime), r.AMR, r.ID, ms(now))
+	res, err := s.exec(ctx, qCompleteAuthReq, r.UserID, ms(r.AuthTime), r.AMR, r.ID, ms(now))
 	return changedOne(res, err, "complete auth request")
 }
 
 // SetAuthCode records a completed request's one code.
 func (s *Store) SetAuthCode(ctx context.Context, id, codeHash string, expires, now time.Time) error {
-	res, err := s.exec(ctx, `UPDATE app_auth_requests SET code_hash = ?, code_expires_at = ?
-		WHERE id = ? AND user_id IS NOT NULL AND code_hash IS NULL AND expires_at > ?`, codeHash, ms(expires), id, ms(now))
+	res, err := s.exec(ctx, qSetAuthCode, codeHash, ms(expires), id, ms(now))
 	return changedOne(res, err, "set auth code")
 }
 
 // RedeemAuthCode marks a code redeemed with one conditional update: of any
 // number of concurrent callers, on any instance, one changes the row.
 func (s *Store) RedeemAuthCode(ctx context.Context, id, grantID string, now time.Time) (bool, error) {
-	res, err := s.exec(ctx, `UPDATE app_auth_requests SET redeemed_at = ?, grant_id = ?
-		WHERE id = ? AND redeemed_at = 0 AND code_hash IS NOT NULL AND code_expires_at > ?`, ms(now), grantID, id, ms(now))
+	res, err := s.exec(ctx, qRedeemAuthCode, ms(now), grantID, id, ms(now))
 	if err != nil {
 		return false, fmt.Errorf("redeem code: %w", err)
 	}
@@ -117,11 +135,7 @@ func (s *Store) CreateTokens(ctx context.Context, toks []twostep.AppToken) error
 
 // TokenGrant returns a token, its grant, the grant's person and their center in one read.
 func (s *Store) TokenGrant(ctx context.Context, hash string) (*twostep.AppToken, *twostep.AppGrant, *twostep.User, *twostep.Center, error) {
-	row := s.queryRow(ctx, `SELECT t.hash, t.grant_id, t.kind, t.expires_at, t.used_at,
-		g.id, g.app_id, g.user_id, g.scopes, g.auth_time, g.amr, g.created_at, g.expires_at, g.revoked_at,
-		u.id, COALESCE(u.center_id, 0), u.username, u.email, u.role, u.password_hash, u.two_step_on, u.grace_logins_used, u.created_at, u.language, `+centerJoinCols+`
-		FROM app_tokens t JOIN app_grants g ON g.id = t.grant_id JOIN users u ON u.id = g.user_id LEFT JOIN centers c ON c.id = u.center_id
-		WHERE t.hash = ?`, hash)
+	row := s.queryRow(ctx, qTokenGrant, hash)
 	var t twostep.AppToken
 	var g twostep.AppGrant
 	var tExp, tUsed, gAuth, gCreated, gExp, gRevoked int64
@@ -139,8 +153,7 @@ func (s *Store) TokenGrant(ctx context.Context, hash string) (*twostep.AppToken,
 
 // UseRefreshToken marks a refresh token used with one conditional update.
 func (s *Store) UseRefreshToken(ctx context.Context, hash, grantID string, now time.Time) (bool, error) {
-	res, err := s.exec(ctx, `UPDATE app_tokens SET used_at = ?
-		WHERE hash = ? AND grant_id = ? AND kind = 'refresh' AND used_at = 0 AND expires_at > ?`, ms(now), hash, grantID, ms(now))
+	res, err := s.exec(ctx, qUseRefreshToken, ms(now), hash, grantID, ms(now))
 	if err != nil {
 		return false, fmt.Errorf("use refresh token: %w", err)
 	}
@@ -150,7 +163,7 @@ func (s *Store) UseRefreshToken(ctx context.Context, hash, grantID string, now t
 
 // RevokeGrant revokes a grant and so every token of its family.
 func (s *Store) RevokeGrant(ctx context.Context, grantID string, now time.Time) error {
-	if _, err := s.exec(ctx, "UPDATE app_grants SET revoked_at = ? WHERE id = ? AND revoked_at = 0", ms(now), grantID); err != nil {
+	if _, err := s.exec(ctx, qRevokeGrant, ms(now), grantID); err != nil {
 		return fmt.Errorf("revoke grant: %w", err)
 	}
 	return nil
@@ -211,28 +224,32 @@ func (s *Store) AddSigningKey(ctx context.Context, k *twostep.SigningKey, retire
 	return nil
 }
 
-// DeleteExpiredAppData deletes expired requests, tokens and grants, and keys
-// retired before keysBefore.
+// DeleteExpiredAppData deletes expired requests, tokens and grants (in
+// batches), and keys retired before keysBefore.
 func (s *Store) DeleteExpiredAppData(ctx context.Context, now, keysBefore time.Time) (int64, error) {
 	var total int64
 	for _, st := range []struct {
 		q    string
 		args []any
 	}{
-		{"DELETE FROM app_auth_requests WHERE expires_at < ? AND code_expires_at < ?", []any{ms(now), ms(now)}},
-		{"DELETE FROM app_tokens WHERE expires_at < ?", []any{ms(now)}},
-		{"DELETE FROM app_tokens WHERE grant_id IN (SELECT id FROM app_grants WHERE expires_at < ?)", []any{ms(now)}},
-		{"DELETE FROM app_grants WHERE expires_at < ?", []any{ms(now)}},
-		{"DELETE FROM signing_keys WHERE retired_at > 0 AND retired_at < ?", []any{ms(keysBefore)}},
+		{qPurgeAuthRequests, []any{ms(now), ms(now)}},
+		{qPurgeAppTokens, []any{ms(now)}},
+		// A grant's remaining tokens go with it (ON DELETE CASCADE).
+		{qPurgeAppGrants, []any{ms(now)}},
 	} {
-		res, err := s.exec(ctx, st.q, st.args...)
+		n, err := s.deleteBatches(ctx, st.q, PurgeOptions{}, st.args...)
+		total += n
 		if err != nil {
 			return total, fmt.Errorf("delete expired app data: %w", err)
 		}
-		n, _ := res.RowsAffected()
-		total += n
 	}
-	return total, nil
+	// A few keys a year: no batches needed.
+	res, err := s.exec(ctx, qPurgeSigningKeys, ms(keysBefore))
+	if err != nil {
+		return total, fmt.Errorf("delete retired signing keys: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return total + n, nil
 }
 
 func toB64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }

@@ -10,6 +10,30 @@ import (
 	"github.com/providerportal/portal/internal/twostep"
 )
 
+// The codes' statements: a code is issued, tried and consumed by its key
+// (user, purpose, channel).
+const (
+	qIssueCode = `INSERT INTO codes (user_id, purpose, channel, destination, code_hash, created_at, expires_at, attempts_left, consumed_at, outbox_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)
+		ON CONFLICT (user_id, purpose, channel) DO UPDATE SET destination = excluded.destination,
+			code_hash = excluded.code_hash, created_at = excluded.created_at, expires_at = excluded.expires_at,
+			attempts_left = excluded.attempts_left, consumed_at = NULL, outbox_id = excluded.outbox_id
+		WHERE codes.created_at <= ?`
+	qCodeCreated = "SELECT created_at FROM codes WHERE user_id = ? AND purpose = ? AND channel = ?"
+	qConsumeCode = `UPDATE codes SET consumed_at = ?
+		WHERE user_id = ? AND purpose = ? AND channel = ? AND code_hash = ?
+		AND consumed_at IS NULL AND expires_at > ? AND attempts_left > 0
+		RETURNING destination`
+	qSpendCodeTry = `UPDATE codes SET attempts_left = attempts_left - 1
+		WHERE user_id = ? AND purpose = ? AND channel = ? AND code_hash <> ?
+		AND consumed_at IS NULL AND expires_at > ? AND attempts_left > 0
+		RETURNING attempts_left`
+	qCodeState = "SELECT expires_at, consumed_at FROM codes WHERE user_id = ? AND purpose = ? AND channel = ?"
+	qCodeInfo  = `SELECT c.destination, c.created_at, c.expires_at, c.consumed_at, c.attempts_left, o.status
+		FROM codes c LEFT JOIN outbox o ON o.id = c.outbox_id
+		WHERE c.user_id = ? AND c.purpose = ? AND c.channel = ?`
+)
+
 // IssueCode replaces the current code and queues its message in one transaction,
 // unless the current code is younger than the resend cutoff.
 func (s *Store) IssueCode(ctx context.Context, c *twostep.NewCode) (bool, time.Time, error) {
@@ -20,19 +44,14 @@ func (s *Store) IssueCode(ctx context.Context, c *twostep.NewCode) (bool, time.T
 		if err != nil {
 			return err
 		}
-		res, err := tx.exec(ctx, `INSERT INTO codes (user_id, purpose, channel, destination, code_hash, created_at, expires_at, attempts_left, consumed_at, outbox_id)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)
-			ON CONFLICT (user_id, purpose, channel) DO UPDATE SET destination = excluded.destination,
-				code_hash = excluded.code_hash, created_at = excluded.created_at, expires_at = excluded.expires_at,
-				attempts_left = excluded.attempts_left, consumed_at = NULL, outbox_id = excluded.outbox_id
-			WHERE codes.created_at <= ?`,
+		res, err := tx.exec(ctx, qIssueCode,
 			c.UserID, string(c.Purpose), string(c.Channel), c.Destination, c.Hash, ms(c.CreatedAt), ms(c.ExpiresAt), c.Attempts, id, ms(c.ResendCutoff))
 		if err != nil {
 			return fmt.Errorf("store code: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			var created int64
-			if err := tx.queryRow(ctx, "SELECT created_at FROM codes WHERE user_id = ? AND purpose = ? AND channel = ?",
+			if err := tx.queryRow(ctx, qCodeCreated,
 				c.UserID, string(c.Purpose), string(c.Channel)).Scan(&created); err != nil {
 				return fmt.Errorf("read code: %w", err)
 			}
@@ -48,6 +67,7 @@ func (s *Store) IssueCode(ctx context.Context, c *twostep.NewCode) (bool, time.T
 	if err != nil {
 		return false, time.Time{}, err
 	}
+	s.notifyQueued()
 	return true, time.Time{}, nil
 }
 
@@ -56,10 +76,7 @@ func (s *Store) IssueCode(ctx context.Context, c *twostep.NewCode) (bool, time.T
 // exactly one is accepted, and wrong guesses can never exceed the tries.
 func (s *Store) ConsumeCode(ctx context.Context, userID int64, p twostep.CodePurpose, ch twostep.MethodType, hash string, now time.Time) (twostep.CodeResult, error) {
 	var r twostep.CodeResult
-	err := s.writeRow(ctx, `UPDATE codes SET consumed_at = ?
-		WHERE user_id = ? AND purpose = ? AND channel = ? AND code_hash = ?
-		AND consumed_at IS NULL AND expires_at > ? AND attempts_left > 0
-		RETURNING destination`, ms(now), userID, string(p), string(ch), hash, ms(now)).Scan(&r.Destination)
+	err := s.writeRow(ctx, qConsumeCode, ms(now), userID, string(p), string(ch), hash, ms(now)).Scan(&r.Destination)
 	if err == nil {
 		r.Outcome = twostep.CodeAccepted
 		return r, nil
@@ -67,10 +84,7 @@ func (s *Store) ConsumeCode(ctx context.Context, userID int64, p twostep.CodePur
 	if !errors.Is(err, sql.ErrNoRows) {
 		return r, fmt.Errorf("consume code: %w", err)
 	}
-	err = s.writeRow(ctx, `UPDATE codes SET attempts_left = attempts_left - 1
-		WHERE user_id = ? AND purpose = ? AND channel = ? AND code_hash <> ?
-		AND consumed_at IS NULL AND expires_at > ? AND attempts_left > 0
-		RETURNING attempts_left`, userID, string(p), string(ch), hash, ms(now)).Scan(&r.AttemptsLeft)
+	err = s.writeRow(ctx, qSpendCodeTry, userID, string(p), string(ch), hash, ms(now)).Scan(&r.AttemptsLeft)
 	if err == nil {
 		r.Outcome = twostep.CodeWrong
 		return r, nil
@@ -80,7 +94,7 @@ func (s *Store) ConsumeCode(ctx context.Context, userID int64, p twostep.CodePur
 	}
 	var expires int64
 	var consumed sql.NullInt64
-	err = s.queryRow(ctx, "SELECT expires_at, consumed_at FROM codes WHERE user_id = ? AND purpose = ? AND channel = ?",
+	err = s.queryRow(ctx, qCodeState,
 		userID, string(p), string(ch)).Scan(&expires, &consumed)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -102,9 +116,7 @@ func (s *Store) CodeInfo(ctx context.Context, userID int64, p twostep.CodePurpos
 	var consumed sql.NullInt64
 	var attempts int
 	var status sql.NullString
-	err := s.queryRow(ctx, `SELECT c.destination, c.created_at, c.expires_at, c.consumed_at, c.attempts_left, o.status
-		FROM codes c LEFT JOIN outbox o ON o.id = c.outbox_id
-		WHERE c.user_id = ? AND c.purpose = ? AND c.channel = ?`, userID, string(p), string(ch)).Scan(&ci.Destination, &created, &expires, &consumed, &attempts, &status)
+	err := s.queryRow(ctx, qCodeInfo, userID, string(p), string(ch)).Scan(&ci.Destination, &created, &expires, &consumed, &attempts, &status)
 	if err != nil {
 		return nil, notFound(err)
 	}

@@ -11,16 +11,48 @@ import (
 	"github.com/providerportal/portal/internal/twostep"
 )
 
+// The guards' statements: every password attempt counts under two throttle
+// keys, every second-step attempt on the user's row.
+const (
+	qThrottleUpsert = `
+		ON CONFLICT (key) DO UPDATE SET
+			hits = CASE WHEN throttle.window_start <= ? THEN 1 ELSE throttle.hits + 1 END,
+			window_start = CASE WHEN throttle.window_start <= ? THEN excluded.window_start ELSE throttle.window_start END
+		RETURNING key, hits, window_start`
+	qSettleThrottles = `UPDATE throttle SET hits = CASE WHEN key = ? THEN 0 ELSE hits - 1 END
+		WHERE key = ? OR (key = ? AND hits > 0)`
+	qUndoThrottleHit = "UPDATE throttle SET hits = hits - 1 WHERE key = ? AND hits > 0"
+	qResetThrottle   = "DELETE FROM throttle WHERE key = ?"
+	qReserveAttempt  = "UPDATE users SET second_step_failures = second_step_failures + 1 WHERE id = ? AND locked_until <= ? AND second_step_failures < ? RETURNING second_step_failures"
+	qReleaseAttempt  = "UPDATE users SET second_step_failures = second_step_failures - 1 WHERE id = ? AND second_step_failures > 0"
+	qLockSecondStep  = "UPDATE users SET locked_until = ?, second_step_failures = 0 WHERE id = ?"
+	qResetFailures   = "UPDATE users SET second_step_failures = 0 WHERE id = ? AND second_step_failures <> 0"
+	qLockedUntil     = "SELECT locked_until FROM users WHERE id = ?"
+	qUseRecoveryCode = "UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL"
+	qCountRecovery   = "SELECT COUNT(*) FROM recovery_codes WHERE user_id = ? AND used_at IS NULL"
+	qDeleteRecovery  = "DELETE FROM recovery_codes WHERE user_id = ?"
+	qInsertRecovery  = "INSERT INTO recovery_codes (user_id, code_hash) VALUES (?, ?)"
+	qHitThrottleOne  = "INSERT INTO throttle (key, window_start, hits) VALUES (?, ?, 1)" + qThrottleUpsert
+	qHitThrottleTwo  = "INSERT INTO throttle (key, window_start, hits) VALUES (?, ?, 1), (?, ?, 1)" + qThrottleUpsert
+)
+
+// hitThrottlesSQL counts one attempt under each of n keys with one upsert.
+func hitThrottlesSQL(n int) string {
+	switch n {
+	case 1:
+		return qHitThrottleOne
+	case 2:
+		return qHitThrottleTwo
+	}
+	return "INSERT INTO throttle (key, window_start, hits) VALUES " + strings.Repeat("(?, ?, 1), ", n-1) + "(?, ?, 1)" + qThrottleUpsert
+}
+
 // HitThrottle counts one attempt in key's fixed window with one upsert.
 func (s *Store) HitThrottle(ctx context.Context, key string, now time.Time, window time.Duration) (int, time.Time, error) {
 	var hits int
 	var start int64
 	cutoff := ms(now.Add(-window))
-	err := s.writeRow(ctx, `INSERT INTO throttle (key, window_start, hits) VALUES (?, ?, 1)
-		ON CONFLICT (key) DO UPDATE SET
-			hits = CASE WHEN throttle.window_start <= ? THEN 1 ELSE throttle.hits + 1 END,
-			window_start = CASE WHEN throttle.window_start <= ? THEN excluded.window_start ELSE throttle.window_start END
-		RETURNING hits, window_start`, key, ms(now), cutoff, cutoff).Scan(&hits, &start)
+	err := s.writeRowOn(ctx, s.counterDB(), qHitThrottleOne, key, ms(now), cutoff, cutoff).Scan(&key, &hits, &start)
 	if err != nil {
 		return 0, time.Time{}, fmt.Errorf("throttle: %w", err)
 	}
@@ -30,11 +62,7 @@ func (s *Store) HitThrottle(ctx context.Context, key string, now time.Time, wind
 // HitThrottles counts one attempt under each key with a single multi-row upsert.
 func (s *Store) HitThrottles(ctx context.Context, keys []string, now time.Time, window time.Duration) ([]int, []time.Time, error) {
 	cutoff := ms(now.Add(-window))
-	q := "INSERT INTO throttle (key, window_start, hits) VALUES " + strings.Repeat("(?, ?, 1), ", len(keys)-1) + `(?, ?, 1)
-		ON CONFLICT (key) DO UPDATE SET
-			hits = CASE WHEN throttle.window_start <= ? THEN 1 ELSE throttle.hits + 1 END,
-			window_start = CASE WHEN throttle.window_start <= ? THEN excluded.window_start ELSE throttle.window_start END
-		RETURNING key, hits, window_start`
+	q := hitThrottlesSQL(len(keys))
 	args := make([]any, 0, 2*len(keys)+2)
 	for _, k := range keys {
 		args = append(args, k, ms(now))
@@ -42,26 +70,19 @@ func (s *Store) HitThrottles(ctx context.Context, keys []string, now time.Time, 
 	args = append(args, cutoff, cutoff)
 	hits := make([]int, len(keys))
 	starts := make([]time.Time, len(keys))
-	err := s.tx(ctx, func(t *sqlTx) error {
-		rows, err := t.query(ctx, q, args...)
-		if err != nil {
+	err := s.writeRows(ctx, s.counterDB(), q, args, func(row scanner) error {
+		var k string
+		var n int
+		var st int64
+		if err := row.Scan(&k, &n, &st); err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var k string
-			var n int
-			var st int64
-			if err := rows.Scan(&k, &n, &st); err != nil {
-				return err
-			}
-			for i := range keys {
-				if keys[i] == k {
-					hits[i], starts[i] = n, fromMS(st)
-				}
+		for i := range keys {
+			if keys[i] == k {
+				hits[i], starts[i] = n, fromMS(st)
 			}
 		}
-		return rows.Err()
+		return nil
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("throttle: %w", err)
@@ -71,9 +92,14 @@ func (s *Store) HitThrottles(ctx context.Context, keys []string, now time.Time, 
 
 // SettleThrottles forgets reset's attempts and takes one back from undo.
 func (s *Store) SettleThrottles(ctx context.Context, reset, undo string) error {
-	_, err := s.exec(ctx, `UPDATE throttle SET hits = CASE WHEN key = ? THEN 0 ELSE hits - 1 END
-		WHERE key = ? OR (key = ? AND hits > 0)`, reset, reset, undo)
-	if err != nil {
+	if s.in == nil {
+		_, err := s.execOn(ctx, s.counterDB(), qSettleThrottles, reset, reset, undo)
+		if err != nil {
+			return fmt.Errorf("throttle: %w", err)
+		}
+		return nil
+	}
+	if err := s.later(ctx, qSettleThrottles, []any{reset, reset, undo}); err != nil {
 		return fmt.Errorf("throttle: %w", err)
 	}
 	return nil
@@ -81,7 +107,7 @@ func (s *Store) SettleThrottles(ctx context.Context, reset, undo string) error {
 
 // UndoThrottleHit takes back one counted attempt.
 func (s *Store) UndoThrottleHit(ctx context.Context, key string) error {
-	if _, err := s.exec(ctx, "UPDATE throttle SET hits = hits - 1 WHERE key = ? AND hits > 0", key); err != nil {
+	if _, err := s.execOn(ctx, s.counterDB(), qUndoThrottleHit, key); err != nil {
 		return fmt.Errorf("throttle: %w", err)
 	}
 	return nil
@@ -89,7 +115,7 @@ func (s *Store) UndoThrottleHit(ctx context.Context, key string) error {
 
 // ResetThrottle forgets key's attempts.
 func (s *Store) ResetThrottle(ctx context.Context, key string) error {
-	if _, err := s.exec(ctx, "DELETE FROM throttle WHERE key = ?", key); err != nil {
+	if _, err := s.execOn(ctx, s.counterDB(), qResetThrottle, key); err != nil {
 		return fmt.Errorf("throttle: %w", err)
 	}
 	return nil
@@ -98,8 +124,7 @@ func (s *Store) ResetThrottle(ctx context.Context, key string) error {
 // ReserveSecondStepAttempt counts an attempt unless locked or at the threshold.
 func (s *Store) ReserveSecondStepAttempt(ctx context.Context, userID int64, now time.Time, threshold int) (int, bool, error) {
 	var n int
-	err := s.writeRow(ctx, `UPDATE users SET second_step_failures = second_step_failures + 1
-		WHERE id = ? AND locked_until <= ? AND second_step_failures < ? RETURNING second_step_failures`, userID, ms(now), threshold).Scan(&n)
+	err := s.writeRowOn(ctx, s.counterDB(), qReserveAttempt, userID, ms(now), threshold).Scan(&n)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, false, nil
 	}
@@ -111,7 +136,7 @@ func (s *Store) ReserveSecondStepAttempt(ctx context.Context, userID int64, now 
 
 // ReleaseSecondStepAttempt takes back one reserved attempt.
 func (s *Store) ReleaseSecondStepAttempt(ctx context.Context, userID int64) error {
-	if _, err := s.exec(ctx, "UPDATE users SET second_step_failures = second_step_failures - 1 WHERE id = ? AND second_step_failures > 0", userID); err != nil {
+	if _, err := s.execOn(ctx, s.counterDB(), qReleaseAttempt, userID); err != nil {
 		return fmt.Errorf("release attempt: %w", err)
 	}
 	return nil
@@ -119,7 +144,7 @@ func (s *Store) ReleaseSecondStepAttempt(ctx context.Context, userID int64) erro
 
 // LockSecondStep locks the user's second step until until.
 func (s *Store) LockSecondStep(ctx context.Context, userID int64, until time.Time) error {
-	if _, err := s.exec(ctx, "UPDATE users SET locked_until = ?, second_step_failures = 0 WHERE id = ?", ms(until), userID); err != nil {
+	if _, err := s.exec(ctx, qLockSecondStep, ms(until), userID); err != nil {
 		return fmt.Errorf("lock second step: %w", err)
 	}
 	return nil
@@ -127,7 +152,7 @@ func (s *Store) LockSecondStep(ctx context.Context, userID int64, until time.Tim
 
 // ResetSecondStepFailures clears the consecutive failure count.
 func (s *Store) ResetSecondStepFailures(ctx context.Context, userID int64) error {
-	if _, err := s.exec(ctx, "UPDATE users SET second_step_failures = 0 WHERE id = ? AND second_step_failures <> 0", userID); err != nil {
+	if err := s.later(ctx, qResetFailures, []any{userID}); err != nil {
 		return fmt.Errorf("reset failures: %w", err)
 	}
 	return nil
@@ -136,7 +161,7 @@ func (s *Store) ResetSecondStepFailures(ctx context.Context, userID int64) error
 // LockedUntil returns when the user's second-step lock ends (zero when never locked).
 func (s *Store) LockedUntil(ctx context.Context, userID int64) (time.Time, error) {
 	var until int64
-	if err := s.queryRow(ctx, "SELECT locked_until FROM users WHERE id = ?", userID).Scan(&until); err != nil {
+	if err := s.queryRow(ctx, qLockedUntil, userID).Scan(&until); err != nil {
 		return time.Time{}, notFound(err)
 	}
 	return fromMS(until), nil
@@ -145,11 +170,11 @@ func (s *Store) LockedUntil(ctx context.Context, userID int64) (time.Time, error
 // ReplaceRecoveryCodes replaces the user's recovery codes with hashes.
 func (s *Store) ReplaceRecoveryCodes(ctx context.Context, userID int64, hashes []string) error {
 	return s.tx(ctx, func(tx *sqlTx) error {
-		if _, err := tx.exec(ctx, "DELETE FROM recovery_codes WHERE user_id = ?", userID); err != nil {
+		if _, err := tx.exec(ctx, qDeleteRecovery, userID); err != nil {
 			return fmt.Errorf("replace recovery codes: %w", err)
 		}
 		for _, h := range hashes {
-			if _, err := tx.exec(ctx, "INSERT INTO recovery_codes (user_id, code_hash) VALUES (?, ?)", userID, h); err != nil {
+			if _, err := tx.exec(ctx, qInsertRecovery, userID, h); err != nil {
 				return fmt.Errorf("replace recovery codes: %w", err)
 			}
 		}
@@ -159,7 +184,7 @@ func (s *Store) ReplaceRecoveryCodes(ctx context.Context, userID int64, hashes [
 
 // UseRecoveryCode spends a recovery code once.
 func (s *Store) UseRecoveryCode(ctx context.Context, userID int64, hash string, at time.Time) (bool, error) {
-	res, err := s.exec(ctx, "UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL", ms(at), userID, hash)
+	res, err := s.exec(ctx, qUseRecoveryCode, ms(at), userID, hash)
 	if err != nil {
 		return false, fmt.Errorf("use recovery code: %w", err)
 	}
@@ -170,7 +195,7 @@ func (s *Store) UseRecoveryCode(ctx context.Context, userID int64, hash string, 
 // CountRecoveryCodes counts the user's unused recovery codes.
 func (s *Store) CountRecoveryCodes(ctx context.Context, userID int64) (int, error) {
 	var n int
-	if err := s.queryRow(ctx, "SELECT COUNT(*) FROM recovery_codes WHERE user_id = ? AND used_at IS NULL", userID).Scan(&n); err != nil {
+	if err := s.queryRow(ctx, qCountRecovery, userID).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count recovery codes: %w", err)
 	}
 	return n, nil

@@ -99,12 +99,19 @@ func (s *Store) Invitations(ctx context.Context, centerID int64, now time.Time) 
 	return out, rows.Err()
 }
 
+// The invitations' statements: a link is read and accepted by its token's
+// hash; expired ones are purged in batches.
+const (
+	qInvitationByHash = `SELECT i.id, i.center_id, i.username, i.email, i.role, i.language, i.invited_by, i.created_at, i.expires_at, c.name
+		FROM invitations i JOIN centers c ON c.id = i.center_id WHERE i.token_hash = ? AND i.expires_at > ?`
+	qAcceptInvitation = `DELETE FROM invitations WHERE token_hash = ? AND expires_at > ? RETURNING center_id, username, email, role`
+	qPurgeInvitations = "DELETE FROM invitations WHERE id IN (SELECT id FROM invitations WHERE expires_at <= ? LIMIT ?)"
+)
+
 // InvitationByHash returns the pending invitation of a link, with its center's name.
 func (s *Store) InvitationByHash(ctx context.Context, hash []byte, now time.Time) (*twostep.Invitation, error) {
 	var center string
-	inv, err := scanInvitation(s.queryRow(ctx, `SELECT i.id, i.center_id, i.username, i.email, i.role, i.language, i.invited_by, i.created_at, i.expires_at, c.name
-		FROM invitations i JOIN centers c ON c.id = i.center_id WHERE i.token_hash = ? AND i.expires_at > ?`,
-		hex.EncodeToString(hash), ms(now)), &center)
+	inv, err := scanInvitation(s.queryRow(ctx, qInvitationByHash, hex.EncodeToString(hash), ms(now)), &center)
 	if inv != nil {
 		inv.Center = center
 	}
@@ -119,8 +126,7 @@ func (s *Store) AcceptInvitation(ctx context.Context, hash []byte, now time.Time
 			return err
 		}
 		var role string
-		err := t.queryRow(ctx, `DELETE FROM invitations WHERE token_hash = ? AND expires_at > ? RETURNING center_id, username, email, role`,
-			hex.EncodeToString(hash), ms(now)).Scan(&u.CenterID, &u.Username, &u.Email, &role)
+		err := t.queryRow(ctx, qAcceptInvitation, hex.EncodeToString(hash), ms(now)).Scan(&u.CenterID, &u.Username, &u.Email, &role)
 		if errors.Is(err, sql.ErrNoRows) {
 			return twostep.ErrNotFound
 		}
@@ -132,11 +138,12 @@ func (s *Store) AcceptInvitation(ctx context.Context, hash []byte, now time.Time
 	})
 }
 
-// DeleteExpiredInvitations removes invitations that expired before before.
+// DeleteExpiredInvitations removes invitations that expired before before,
+// in batches.
 func (s *Store) DeleteExpiredInvitations(ctx context.Context, before time.Time) (int64, error) {
-	res, err := s.exec(ctx, "DELETE FROM invitations WHERE expires_at <= ?", ms(before))
+	n, err := s.deleteBatches(ctx, qPurgeInvitations, PurgeOptions{}, ms(before))
 	if err != nil {
-		return 0, fmt.Errorf("delete expired invitations: %w", err)
+		return n, fmt.Errorf("delete expired invitations: %w", err)
 	}
-	return res.RowsAffected()
+	return n, nil
 }

@@ -14,6 +14,13 @@ import (
 
 const methodCols = "user_id, type, label, secret, verified_at, last_step"
 
+// The methods' statements: a sign-in lists the user's methods, a TOTP step is
+// accepted once.
+const (
+	qMethod         = "SELECT " + methodCols + " FROM methods WHERE user_id = ? AND type = ?"
+	qAcceptTOTPStep = "UPDATE methods SET last_step = ? WHERE user_id = ? AND type = 'totp' AND verified_at IS NOT NULL AND last_step < ?"
+)
+
 func scanMethod(row interface{ Scan(...any) error }) (*twostep.Method, error) {
 	var m twostep.Method
 	var typ, secret string
@@ -70,7 +77,7 @@ const qMethodsAndPasskeys = "SELECT " + methodCols + " FROM methods WHERE user_i
 
 // Method returns one method of the user (verified or pending).
 func (s *Store) Method(ctx context.Context, userID int64, t twostep.MethodType) (*twostep.Method, error) {
-	return scanMethod(s.queryRow(ctx, "SELECT "+methodCols+" FROM methods WHERE user_id = ? AND type = ?", userID, string(t)))
+	return scanMethod(s.queryRow(ctx, qMethod, userID, string(t)))
 }
 
 // StartMethod stores a pending method, replacing an earlier pending one.
@@ -181,8 +188,7 @@ func (s *Store) DeleteMethod(ctx context.Context, userID int64, t twostep.Method
 // AcceptTOTPStep records a TOTP time step as used, once: the conditional update
 // succeeds only for a step newer than every step accepted before (B4).
 func (s *Store) AcceptTOTPStep(ctx context.Context, userID int64, step int64) (bool, error) {
-	res, err := s.exec(ctx, `UPDATE methods SET last_step = ?
-		WHERE user_id = ? AND type = 'totp' AND verified_at IS NOT NULL AND last_step < ?`, step, userID, step)
+	res, err := s.exec(ctx, qAcceptTOTPStep, step, userID, step)
 	if err != nil {
 		return false, fmt.Errorf("accept totp step: %w", err)
 	}

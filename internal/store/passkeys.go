@@ -32,7 +32,8 @@ const (
 	qTakePasskeyChallenge = `DELETE FROM passkey_challenges
 		WHERE bound_to = ? AND purpose = ? AND challenge_hash = ? AND expires_at > ?
 		RETURNING user_id, name, expires_at`
-	qPurgePasskeyChallenges = "DELETE FROM passkey_challenges WHERE expires_at <= ?"
+	qPurgePasskeyChallenges = `DELETE FROM passkey_challenges WHERE (bound_to, purpose) IN
+		(SELECT bound_to, purpose FROM passkey_challenges WHERE expires_at <= ? LIMIT ?)`
 )
 
 // passkeyRow receives passkeyCols and turns them into a passkey.
@@ -209,11 +210,12 @@ func (s *Store) TakePasskeyChallenge(ctx context.Context, boundTo string, p twos
 	return &c, nil
 }
 
-// DeleteExpiredPasskeyChallenges purges challenges that expired by now.
+// DeleteExpiredPasskeyChallenges purges challenges that expired by now, in
+// batches.
 func (s *Store) DeleteExpiredPasskeyChallenges(ctx context.Context, now time.Time) (int64, error) {
-	res, err := s.exec(ctx, qPurgePasskeyChallenges, ms(now))
+	n, err := s.deleteBatches(ctx, qPurgePasskeyChallenges, PurgeOptions{}, ms(now))
 	if err != nil {
-		return 0, fmt.Errorf("purge passkey challenges: %w", err)
+		return n, fmt.Errorf("purge passkey challenges: %w", err)
 	}
-	return res.RowsAffected()
+	return n, nil
 }

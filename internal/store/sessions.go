@@ -11,6 +11,22 @@ import (
 
 const sessionCols = "id_hash, user_id, state, selected, created_at, last_seen_at, auth_at, ip, user_agent, amr, reset_hash"
 
+// The sessions' statements: every authenticated request reads one by its hash.
+const (
+	qCreateSession      = "INSERT INTO sessions (" + sessionCols + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	qSessionByHash      = "SELECT " + sessionCols + " FROM sessions WHERE id_hash = ?"
+	qTouchSession       = "UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?"
+	qUpdateSession      = "UPDATE sessions SET state = ?, selected = ?, auth_at = ?, last_seen_at = ?, amr = ? WHERE id_hash = ?"
+	qDeleteSession      = "DELETE FROM sessions WHERE id_hash = ?"
+	qDeleteUserSessions = "DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?"
+	qRevokeUserGrants   = "UPDATE app_grants SET revoked_at = ? WHERE user_id = ? AND revoked_at = 0"
+	qListSessions       = "SELECT " + sessionCols + " FROM sessions WHERE user_id = ? ORDER BY last_seen_at DESC"
+	qSessionWithUser    = `SELECT s.user_id, s.state, s.selected, s.created_at, s.last_seen_at, s.auth_at, s.ip, s.user_agent, s.amr, s.reset_hash,
+		u.id, COALESCE(u.center_id, 0), u.username, u.email, u.role, u.password_hash, u.two_step_on, u.grace_logins_used, u.created_at, u.language, ` + centerJoinCols + `
+		FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN centers c ON c.id = u.center_id WHERE s.id_hash = ?`
+	qRotateSession = "UPDATE sessions SET id_hash = ?, state = ?, selected = ?, auth_at = ?, last_seen_at = ?, amr = ? WHERE id_hash = ?"
+)
+
 func scanSession(row interface{ Scan(...any) error }) (*twostep.Session, error) {
 	var s twostep.Session
 	var idHex, state, selected, resetHex string
@@ -28,9 +44,8 @@ func scanSession(row interface{ Scan(...any) error }) (*twostep.Session, error) 
 
 // CreateSession inserts a session.
 func (s *Store) CreateSession(ctx context.Context, ss *twostep.Session) error {
-	_, err := s.exec(ctx, "INSERT INTO sessions ("+sessionCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		hex.EncodeToString(ss.IDHash), ss.UserID, string(ss.State), string(ss.Selected),
-		ms(ss.CreatedAt), ms(ss.LastSeenAt), ms(ss.AuthAt), ss.IP, ss.UserAgent, ss.AMR, hex.EncodeToString(ss.ResetHash))
+	err := s.later(ctx, qCreateSession, []any{hex.EncodeToString(ss.IDHash), ss.UserID, string(ss.State), string(ss.Selected),
+		ms(ss.CreatedAt), ms(ss.LastSeenAt), ms(ss.AuthAt), ss.IP, ss.UserAgent, ss.AMR, hex.EncodeToString(ss.ResetHash)})
 	if err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}
@@ -39,12 +54,12 @@ func (s *Store) CreateSession(ctx context.Context, ss *twostep.Session) error {
 
 // SessionByHash returns a session or twostep.ErrNotFound.
 func (s *Store) SessionByHash(ctx context.Context, idHash []byte) (*twostep.Session, error) {
-	return scanSession(s.queryRow(ctx, "SELECT "+sessionCols+" FROM sessions WHERE id_hash = ?", hex.EncodeToString(idHash)))
+	return scanSession(s.queryRow(ctx, qSessionByHash, hex.EncodeToString(idHash)))
 }
 
 // TouchSession records activity.
 func (s *Store) TouchSession(ctx context.Context, idHash []byte, at time.Time) error {
-	if _, err := s.exec(ctx, "UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", ms(at), hex.EncodeToString(idHash)); err != nil {
+	if err := s.later(ctx, qTouchSession, []any{ms(at), hex.EncodeToString(idHash)}); err != nil {
 		return fmt.Errorf("touch session: %w", err)
 	}
 	return nil
@@ -52,7 +67,7 @@ func (s *Store) TouchSession(ctx context.Context, idHash []byte, at time.Time) e
 
 // UpdateSession saves state, selected method and authentication time.
 func (s *Store) UpdateSession(ctx context.Context, ss *twostep.Session) error {
-	res, err := s.exec(ctx, "UPDATE sessions SET state = ?, selected = ?, auth_at = ?, last_seen_at = ?, amr = ? WHERE id_hash = ?",
+	res, err := s.exec(ctx, qUpdateSession,
 		string(ss.State), string(ss.Selected), ms(ss.AuthAt), ms(ss.LastSeenAt), ss.AMR, hex.EncodeToString(ss.IDHash))
 	if err != nil {
 		return fmt.Errorf("update session: %w", err)
@@ -65,7 +80,7 @@ func (s *Store) UpdateSession(ctx context.Context, ss *twostep.Session) error {
 
 // DeleteSession ends one session.
 func (s *Store) DeleteSession(ctx context.Context, idHash []byte) error {
-	if _, err := s.exec(ctx, "DELETE FROM sessions WHERE id_hash = ?", hex.EncodeToString(idHash)); err != nil {
+	if err := s.later(ctx, qDeleteSession, []any{hex.EncodeToString(idHash)}); err != nil {
 		return fmt.Errorf("delete session: %w", err)
 	}
 	return nil
@@ -77,10 +92,10 @@ func (s *Store) DeleteSession(ctx context.Context, idHash []byte) error {
 // revocation time is informative only).
 func (s *Store) DeleteUserSessions(ctx context.Context, userID int64, keep []byte) error {
 	return s.tx(ctx, func(tx *sqlTx) error {
-		if _, err := tx.exec(ctx, "DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?", userID, hex.EncodeToString(keep)); err != nil {
+		if _, err := tx.exec(ctx, qDeleteUserSessions, userID, hex.EncodeToString(keep)); err != nil {
 			return fmt.Errorf("delete sessions: %w", err)
 		}
-		if _, err := tx.exec(ctx, "UPDATE app_grants SET revoked_at = ? WHERE user_id = ? AND revoked_at = 0", time.Now().UnixMilli(), userID); err != nil {
+		if _, err := tx.exec(ctx, qRevokeUserGrants, time.Now().UnixMilli(), userID); err != nil {
 			return fmt.Errorf("revoke app grants: %w", err)
 		}
 		return nil
@@ -89,7 +104,7 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID int64, keep []byt
 
 // ListSessions returns the user's sessions, most recently seen first.
 func (s *Store) ListSessions(ctx context.Context, userID int64) ([]twostep.Session, error) {
-	rows, err := s.query(ctx, "SELECT "+sessionCols+" FROM sessions WHERE user_id = ? ORDER BY last_seen_at DESC", userID)
+	rows, err := s.query(ctx, qListSessions, userID)
 	if err != nil {
 		return nil, fmt.Errorf("list sessions: %w", err)
 	}
@@ -105,20 +120,9 @@ func (s *Store) ListSessions(ctx context.Context, userID int64) ([]twostep.Sessi
 	return out, rows.Err()
 }
 
-// DeleteExpiredSessions removes sessions idle since idleBefore or created before createdBefore.
-func (s *Store) DeleteExpiredSessions(ctx context.Context, idleBefore, createdBefore time.Time) (int64, error) {
-	res, err := s.exec(ctx, "DELETE FROM sessions WHERE last_seen_at < ? OR created_at < ?", ms(idleBefore), ms(createdBefore))
-	if err != nil {
-		return 0, fmt.Errorf("delete expired sessions: %w", err)
-	}
-	return res.RowsAffected()
-}
-
 // SessionWithUser returns a session with its user and center in one query.
 func (s *Store) SessionWithUser(ctx context.Context, idHash []byte) (*twostep.Session, *twostep.User, *twostep.Center, error) {
-	row := s.queryRow(ctx, `SELECT s.user_id, s.state, s.selected, s.created_at, s.last_seen_at, s.auth_at, s.ip, s.user_agent, s.amr, s.reset_hash,
-		u.id, COALESCE(u.center_id, 0), u.username, u.email, u.role, u.password_hash, u.two_step_on, u.grace_logins_used, u.created_at, u.language, `+centerJoinCols+`
-		FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN centers c ON c.id = u.center_id WHERE s.id_hash = ?`, hex.EncodeToString(idHash))
+	row := s.queryRow(ctx, qSessionWithUser, hex.EncodeToString(idHash))
 	var ss twostep.Session
 	var state, selected, resetHex string
 	var created, seen, auth int64
@@ -135,7 +139,7 @@ func (s *Store) SessionWithUser(ctx context.Context, idHash []byte) (*twostep.Se
 
 // RotateSession moves a session to a new id hash, state and selection.
 func (s *Store) RotateSession(ctx context.Context, oldHash []byte, ss *twostep.Session) error {
-	res, err := s.exec(ctx, "UPDATE sessions SET id_hash = ?, state = ?, selected = ?, auth_at = ?, last_seen_at = ?, amr = ? WHERE id_hash = ?",
+	res, err := s.exec(ctx, qRotateSession,
 		hex.EncodeToString(ss.IDHash), string(ss.State), string(ss.Selected), ms(ss.AuthAt), ms(ss.LastSeenAt), ss.AMR, hex.EncodeToString(oldHash))
 	if err != nil {
 		return fmt.Errorf("rotate session: %w", err)

@@ -16,8 +16,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	"github.com/jackc/pgx/v5/stdlib" // also registers "pgx" for database/sql
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -26,11 +27,20 @@ import (
 
 // Store is the portal's database. It implements twostep.Store.
 type Store struct {
-	kind  string  // "sqlite" or "postgres"
-	w     *sql.DB // writes (SQLite: a single connection, so one writer at a time)
-	r     *sql.DB // reads (SQLite: many connections over WAL)
-	stmts *sync.Map
-	in    *sqlTx // set on the copy that Atomically hands out: everything runs in it
+	kind string  // "sqlite" or "postgres"
+	w    *sql.DB // writes (SQLite: a single connection, so one writer at a time)
+	r    *sql.DB // reads (SQLite: many connections over WAL)
+	// counters writes attempt counters (throttle, second-step attempts) on
+	// PostgreSQL: its commits do not wait for the disk (synchronous_commit
+	// off), so a counter that every sign-in from one address shares is not
+	// locked for an fsync per sign-in, and an attempt costs no fsync of its
+	// own. A crash of the database server may forget the attempts of its
+	// last fraction of a second. nil on SQLite.
+	counters *sql.DB
+	stmts    *sync.Map
+	in       *sqlTx // set on the copy that Atomically hands out: everything runs in it
+	// queued, if set, is told whenever a message is queued (the dispatcher's Wake).
+	queued func()
 	// jobs feeds SQLite's single writer goroutine (group commit); nil on PostgreSQL.
 	jobs    chan *writeJob
 	writing *sync.WaitGroup
@@ -79,6 +89,12 @@ func (s *Store) prepared(ctx context.Context, db *sql.DB, q string) (*sql.Stmt, 
 // Open connects to kind ("sqlite" or "postgres") at dsn (a path or a URL) and
 // checks that the database answers.
 func Open(ctx context.Context, kind, dsn string) (*Store, error) {
+	return open(ctx, kind, dsn, nil)
+}
+
+// open is Open with a pgx tracer on PostgreSQL's connections (tests count
+// statements and round trips with it).
+func open(ctx context.Context, kind, dsn string, tracer pgx.QueryTracer) (*Store, error) {
 	s := &Store{kind: kind, stmts: &sync.Map{}, writing: &sync.WaitGroup{}, gate: &sync.RWMutex{}}
 	switch kind {
 	case "sqlite":
@@ -109,12 +125,20 @@ func Open(ctx context.Context, kind, dsn string) (*Store, error) {
 			return nil, fmt.Errorf("open sqlite database %s: %w", dsn, err)
 		}
 	case "postgres":
-		db, err := sql.Open("pgx", dsn)
+		cfg, err := pgx.ParseConfig(dsn)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
-		db.SetMaxOpenConns(32)
-		db.SetMaxIdleConns(32)
+		cfg.Tracer = tracer
+		db := stdlib.OpenDB(*cfg)
+		ccfg := cfg.Copy()
+		ccfg.RuntimeParams["synchronous_commit"] = "off"
+		s.counters = stdlib.OpenDB(*ccfg)
+		s.counters.SetMaxOpenConns(8)
+		s.counters.SetMaxIdleConns(8)
+		s.counters.SetConnMaxIdleTime(5 * time.Minute)
+		db.SetMaxOpenConns(24) // with the counters, 32 connections per instance, as before
+		db.SetMaxIdleConns(24)
 		db.SetConnMaxIdleTime(5 * time.Minute)
 		s.w, s.r = db, db
 	default:
@@ -176,6 +200,9 @@ func (s *Store) Close() error {
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
 	}
+	if s.counters != nil {
+		err = errors.Join(err, s.counters.Close())
+	}
 	return err
 }
 
@@ -197,155 +224,6 @@ func (s *Store) rebind(q string) string {
 		b.WriteByte(q[i])
 	}
 	return b.String()
-}
-
-func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	if s.in != nil {
-		return s.in.exec(ctx, q, args...)
-	}
-	if s.kind == "sqlite" {
-		var res sql.Result
-		err := s.tx(ctx, func(t *sqlTx) error {
-			var err error
-			res, err = t.exec(ctx, q, args...)
-			return err
-		})
-		return res, err
-	}
-	return s.w.ExecContext(ctx, s.rebind(q), args...)
-}
-
-func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return s.rowOn(ctx, s.r, q, args...)
-}
-
-// scanner is a row to scan.
-type scanner interface{ Scan(dest ...any) error }
-
-// writeRow runs a writing statement with RETURNING on the writer; the statement
-// runs when the row is scanned (on SQLite, as one job of the group commit).
-func (s *Store) writeRow(ctx context.Context, q string, args ...any) scanner {
-	if s.in == nil && s.kind == "sqlite" {
-		return lazyRow{s: s, ctx: ctx, q: q, args: args}
-	}
-	return s.rowOn(ctx, s.w, q, args...)
-}
-
-type lazyRow struct {
-	s    *Store
-	ctx  context.Context
-	q    string
-	args []any
-}
-
-func (l lazyRow) Scan(dest ...any) error {
-	return l.s.tx(l.ctx, func(t *sqlTx) error { return t.queryRow(l.ctx, l.q, l.args...).Scan(dest...) })
-}
-
-func (s *Store) rowOn(ctx context.Context, db *sql.DB, q string, args ...any) *sql.Row {
-	if s.in != nil {
-		return s.in.queryRow(ctx, q, args...)
-	}
-	if s.kind == "sqlite" {
-		if st, err := s.prepared(ctx, db, q); err == nil {
-			return st.QueryRowContext(ctx, args...)
-		}
-	}
-	return db.QueryRowContext(ctx, s.rebind(q), args...)
-}
-
-func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return s.queryOn(ctx, s.r, q, args...)
-}
-
-func (s *Store) queryOn(ctx context.Context, db *sql.DB, q string, args ...any) (*sql.Rows, error) {
-	if s.in != nil {
-		return s.in.query(ctx, q, args...)
-	}
-	if s.kind == "sqlite" {
-		st, err := s.prepared(ctx, db, q)
-		if err != nil {
-			return nil, err
-		}
-		return st.QueryContext(ctx, args...)
-	}
-	return db.QueryContext(ctx, s.rebind(q), args...)
-}
-
-// tx runs fn in a write transaction (SQLite: BEGIN IMMEDIATE), or in the
-// transaction this store is bound to.
-func (s *Store) tx(ctx context.Context, fn func(tx *sqlTx) error) error {
-	if s.in != nil {
-		return fn(s.in)
-	}
-	if s.jobs != nil {
-		return s.submit(fn)
-	}
-	t, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	st := &sqlTx{Tx: t, s: s, ctx: ctx}
-	defer func() {
-		for _, q := range st.missed {
-			s.prepared(context.WithoutCancel(ctx), s.w, q)
-		}
-	}()
-	if err := fn(st); err != nil {
-		t.Rollback()
-		return err
-	}
-	if err := t.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
-}
-
-// sqlTx is a transaction that rebinds its queries.
-type sqlTx struct {
-	*sql.Tx
-	s      *Store
-	ctx    context.Context // every statement's context (the group commit's, which nothing cancels)
-	missed []string        // statements not yet in the cache
-}
-
-// stmt returns q as a statement of this transaction when the writer has it
-// prepared already. It never prepares through the pool: the transaction holds
-// SQLite's only writer connection, so that would wait for itself.
-func (t *sqlTx) stmt(ctx context.Context, q string) *sql.Stmt {
-	if t.s.kind != "sqlite" {
-		return nil
-	}
-	v, ok := t.s.stmts.Load(stmtKey{t.s.w, q})
-	if !ok {
-		t.missed = append(t.missed, q) // prepared on the pool once the transaction ends
-		return nil
-	}
-	return t.StmtContext(ctx, v.(*sql.Stmt))
-}
-
-func (t *sqlTx) exec(_ context.Context, q string, args ...any) (sql.Result, error) {
-	ctx := t.ctx
-	if st := t.stmt(ctx, q); st != nil {
-		return st.ExecContext(ctx, args...)
-	}
-	return t.ExecContext(ctx, t.s.rebind(q), args...)
-}
-
-func (t *sqlTx) queryRow(_ context.Context, q string, args ...any) *sql.Row {
-	ctx := t.ctx
-	if st := t.stmt(ctx, q); st != nil {
-		return st.QueryRowContext(ctx, args...)
-	}
-	return t.QueryRowContext(ctx, t.s.rebind(q), args...)
-}
-
-func (t *sqlTx) query(_ context.Context, q string, args ...any) (*sql.Rows, error) {
-	ctx := t.ctx
-	if st := t.stmt(ctx, q); st != nil {
-		return st.QueryContext(ctx, args...)
-	}
-	return t.QueryContext(ctx, t.s.rebind(q), args...)
 }
 
 // isUnique reports whether err is a unique-constraint violation.

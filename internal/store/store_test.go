@@ -103,9 +103,9 @@ func TestSessions(t *testing.T) {
 		if got, _ := s.SessionByHash(ctx, a.IDHash); got.State != twostep.StateSignedIn || got.Selected != twostep.MethodEmail {
 			t.Fatalf("update: %+v", got)
 		}
-		n, err := s.DeleteExpiredSessions(ctx, t0.Add(-30*time.Minute), t0.Add(-12*time.Hour))
-		if err != nil || n != 1 {
-			t.Fatalf("expired: %d %v", n, err)
+		purged, err := s.Purge(ctx, t0, store.Retention{SessionIdle: 30 * time.Minute, SessionAbsolute: 12 * time.Hour}, store.PurgeOptions{})
+		if err != nil || purged["idle sessions"]+purged["expired sessions"] != 1 {
+			t.Fatalf("expired: %v %v", purged, err)
 		}
 		if err := s.DeleteUserSessions(ctx, u.ID, b.IDHash); err != nil {
 			t.Fatal(err)
@@ -356,7 +356,7 @@ func TestOutboxLeases(t *testing.T) {
 			t.Fatalf("delivered text kept: %q %q %v", body, html, err)
 		}
 		s.MarkRetry(ctx, a[1].ID, "A", t0.Add(10*time.Second), "smtp down")
-		s.MarkFailed(ctx, a[2].ID, "A", "rejected")
+		s.MarkFailed(ctx, a[2].ID, "A", t0, "rejected")
 		// B dies: its leases expire and A takes them over, plus the retried one once due.
 		if c, _ := s.ClaimOutbox(ctx, "A", t0.Add(5*time.Second), time.Minute, 10); len(c) != 0 {
 			t.Fatalf("claimed leased or not-yet-due rows: %d", len(c))

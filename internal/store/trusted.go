@@ -13,6 +13,21 @@ import (
 
 const trustedCols = "id, user_id, token_hash, created_at, expires_at, last_used_at, ip, user_agent"
 
+// The trusted browsers' statements: a sign-in with a trusted browser's cookie
+// uses it (useTrustedSQL); expired ones are purged in batches.
+const (
+	qTrustedBrowsers     = "SELECT " + trustedCols + " FROM trusted_browsers WHERE user_id = ? AND expires_at > ? ORDER BY id DESC"
+	qPurgeTrustedBrowser = "DELETE FROM trusted_browsers WHERE id IN (SELECT id FROM trusted_browsers WHERE expires_at <= ? LIMIT ?)"
+)
+
+// useTrustedSQL records the use of the user's live trusted browser among
+// list, a placeholder list of token hashes.
+func useTrustedSQL(list string) string {
+	return `UPDATE trusted_browsers SET last_used_at = ?
+		WHERE id = (SELECT id FROM trusted_browsers WHERE user_id = ? AND expires_at > ? AND token_hash IN (` + list + `) ORDER BY id DESC LIMIT 1)
+		RETURNING ` + trustedCols
+}
+
 func scanTrusted(row scanner) (*twostep.TrustedBrowser, error) {
 	var b twostep.TrustedBrowser
 	var hashHex string
@@ -53,9 +68,7 @@ func (s *Store) UseTrustedBrowser(ctx context.Context, userID int64, hashes [][]
 	}
 	list, args := hashList(hashes)
 	args = append([]any{ms(now), userID, ms(now)}, args...)
-	b, err := scanTrusted(s.writeRow(ctx, `UPDATE trusted_browsers SET last_used_at = ?
-		WHERE id = (SELECT id FROM trusted_browsers WHERE user_id = ? AND expires_at > ? AND token_hash IN (`+list+`) ORDER BY id DESC LIMIT 1)
-		RETURNING `+trustedCols, args...))
+	b, err := scanTrusted(s.writeRow(ctx, useTrustedSQL(list), args...))
 	if err != nil && !errors.Is(err, twostep.ErrNotFound) {
 		return nil, fmt.Errorf("use trusted browser: %w", err)
 	}
@@ -64,7 +77,7 @@ func (s *Store) UseTrustedBrowser(ctx context.Context, userID int64, hashes [][]
 
 // TrustedBrowsers lists the user's live trusted browsers, newest first.
 func (s *Store) TrustedBrowsers(ctx context.Context, userID int64, now time.Time) ([]twostep.TrustedBrowser, error) {
-	rows, err := s.query(ctx, "SELECT "+trustedCols+" FROM trusted_browsers WHERE user_id = ? AND expires_at > ? ORDER BY id DESC", userID, ms(now))
+	rows, err := s.query(ctx, qTrustedBrowsers, userID, ms(now))
 	if err != nil {
 		return nil, fmt.Errorf("list trusted browsers: %w", err)
 	}
@@ -132,11 +145,12 @@ func (s *Store) DeleteTrustedBrowsers(ctx context.Context, userID int64) error {
 	return nil
 }
 
-// DeleteExpiredTrustedBrowsers removes trusted browsers that expired before before.
+// DeleteExpiredTrustedBrowsers removes trusted browsers that expired before
+// before, in batches.
 func (s *Store) DeleteExpiredTrustedBrowsers(ctx context.Context, before time.Time) (int64, error) {
-	res, err := s.exec(ctx, "DELETE FROM trusted_browsers WHERE expires_at <= ?", ms(before))
+	n, err := s.deleteBatches(ctx, qPurgeTrustedBrowser, PurgeOptions{}, ms(before))
 	if err != nil {
-		return 0, fmt.Errorf("delete expired trusted browsers: %w", err)
+		return n, fmt.Errorf("delete expired trusted browsers: %w", err)
 	}
-	return res.RowsAffected()
+	return n, nil
 }

@@ -12,6 +12,31 @@ import (
 
 const userCols = "id, COALESCE(center_id, 0), username, email, role, password_hash, two_step_on, grace_logins_used, created_at, language"
 
+// The users' statements: a sign-in reads its user and center by the username.
+const (
+	qUserByID       = "SELECT " + userCols + " FROM users WHERE id = ?"
+	qUserByUsername = "SELECT " + userCols + " FROM users WHERE username_key = ?"
+	qUsersByLogin   = "SELECT " + userCols + " FROM users WHERE username_key = ? OR lower(email) = lower(?) ORDER BY id LIMIT ?"
+	qUserAndCenter  = "SELECT u.id, COALESCE(u.center_id, 0), u.username, u.email, u.role, u.password_hash, u.two_step_on, u.grace_logins_used, u.created_at, u.language, " +
+		centerJoinCols + " FROM users u LEFT JOIN centers c ON c.id = u.center_id WHERE u.username_key = ?"
+	qListUsers           = "SELECT " + userCols + " FROM users WHERE center_id = ? ORDER BY username_key"
+	qListStaff           = "SELECT " + userCols + " FROM users WHERE center_id IS NULL ORDER BY username_key"
+	qUseGraceLogin       = "UPDATE users SET grace_logins_used = grace_logins_used + 1 WHERE id = ? AND grace_logins_used < ? RETURNING grace_logins_used"
+	qMethodTypesByCenter = `SELECT m.user_id, m.type FROM methods m JOIN users u ON u.id = m.user_id
+		WHERE u.center_id = ? AND m.verified_at IS NOT NULL
+		UNION SELECT p.user_id, 'passkey' FROM passkeys p JOIN users u ON u.id = p.user_id WHERE u.center_id = ?`
+	qPasswordStill   = "SELECT 1 FROM users WHERE id = ? AND password_hash = ?"
+	qPasswordStillPG = qPasswordStill + " FOR SHARE"
+)
+
+// passwordStillSQL is PasswordStill's statement for kind.
+func passwordStillSQL(kind string) string {
+	if kind == "postgres" {
+		return qPasswordStillPG
+	}
+	return qPasswordStill
+}
+
 func scanUser(row interface{ Scan(...any) error }) (*twostep.User, error) {
 	var u twostep.User
 	var role string
@@ -78,7 +103,7 @@ func (s *Store) SetLanguage(ctx context.Context, userID int64, lang string) erro
 // UsersByLogin returns up to limit users whose username or email address is
 // login, case-insensitively, by id.
 func (s *Store) UsersByLogin(ctx context.Context, login string, limit int) ([]twostep.User, error) {
-	rows, err := s.query(ctx, "SELECT "+userCols+" FROM users WHERE username_key = ? OR lower(email) = lower(?) ORDER BY id LIMIT ?",
+	rows, err := s.query(ctx, qUsersByLogin,
 		strings.ToLower(login), login, limit)
 	if err != nil {
 		return nil, fmt.Errorf("users by login: %w", err)
@@ -97,20 +122,19 @@ func (s *Store) UsersByLogin(ctx context.Context, login string, limit int) ([]tw
 
 // UserByID returns a user or twostep.ErrNotFound.
 func (s *Store) UserByID(ctx context.Context, id int64) (*twostep.User, error) {
-	return scanUser(s.queryRow(ctx, "SELECT "+userCols+" FROM users WHERE id = ?", id))
+	return scanUser(s.queryRow(ctx, qUserByID, id))
 }
 
 // UserByUsername returns a user by username, case-insensitively.
 func (s *Store) UserByUsername(ctx context.Context, username string) (*twostep.User, error) {
-	return scanUser(s.queryRow(ctx, "SELECT "+userCols+" FROM users WHERE username_key = ?", strings.ToLower(username)))
+	return scanUser(s.queryRow(ctx, qUserByUsername, strings.ToLower(username)))
 }
 
 // ListUsers returns the users of a center (0: account managers) by username.
 func (s *Store) ListUsers(ctx context.Context, centerID int64) ([]twostep.User, error) {
-	q := "SELECT " + userCols + " FROM users WHERE center_id = ? ORDER BY username_key"
-	args := []any{centerID}
+	q, args := qListUsers, []any{centerID}
 	if centerID == 0 {
-		q, args = "SELECT "+userCols+" FROM users WHERE center_id IS NULL ORDER BY username_key", nil
+		q, args = qListStaff, nil
 	}
 	rows, err := s.query(ctx, q, args...)
 	if err != nil {
@@ -154,12 +178,8 @@ func (s *Store) updateUser(ctx context.Context, q string, args ...any) error {
 // old password to finish creating its session, then ends it; a sign-in that
 // comes after the change sees the new hash and creates nothing.
 func (s *Store) PasswordStill(ctx context.Context, userID int64, hash string) (bool, error) {
-	lock := ""
-	if s.kind == "postgres" {
-		lock = " FOR SHARE"
-	}
 	var one int
-	err := s.rowOn(ctx, s.w, "SELECT 1 FROM users WHERE id = ? AND password_hash = ?"+lock, userID, hash).Scan(&one)
+	err := s.rowOn(ctx, s.w, passwordStillSQL(s.kind), userID, hash).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -207,8 +227,7 @@ func (s *Store) TurnTwoStepOff(ctx context.Context, userID int64) error {
 // UseGraceLogin spends one grace login with a single conditional update.
 func (s *Store) UseGraceLogin(ctx context.Context, userID int64, limit int) (int, bool, error) {
 	var used int
-	err := s.writeRow(ctx, `UPDATE users SET grace_logins_used = grace_logins_used + 1
-		WHERE id = ? AND grace_logins_used < ? RETURNING grace_logins_used`, userID, limit).Scan(&used)
+	err := s.writeRow(ctx, qUseGraceLogin, userID, limit).Scan(&used)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, false, nil
 	}
@@ -225,9 +244,7 @@ func (s *Store) SetGraceLoginsUsed(ctx context.Context, userID int64, used int) 
 
 // MethodTypesByCenter returns the verified method types of each user of a center.
 func (s *Store) MethodTypesByCenter(ctx context.Context, centerID int64) (map[int64][]twostep.MethodType, error) {
-	rows, err := s.query(ctx, `SELECT m.user_id, m.type FROM methods m JOIN users u ON u.id = m.user_id
-		WHERE u.center_id = ? AND m.verified_at IS NOT NULL
-		UNION SELECT p.user_id, 'passkey' FROM passkeys p JOIN users u ON u.id = p.user_id WHERE u.center_id = ?`, centerID, centerID)
+	rows, err := s.query(ctx, qMethodTypesByCenter, centerID, centerID)
 	if err != nil {
 		return nil, fmt.Errorf("center methods: %w", err)
 	}
@@ -246,8 +263,7 @@ func (s *Store) MethodTypesByCenter(ctx context.Context, centerID int64) (map[in
 
 // UserAndCenter returns a user and their center in one query.
 func (s *Store) UserAndCenter(ctx context.Context, username string) (*twostep.User, *twostep.Center, error) {
-	row := s.queryRow(ctx, "SELECT u.id, COALESCE(u.center_id, 0), u.username, u.email, u.role, u.password_hash, u.two_step_on, u.grace_logins_used, u.created_at, u.language, "+
-		centerJoinCols+" FROM users u LEFT JOIN centers c ON c.id = u.center_id WHERE u.username_key = ?", strings.ToLower(username))
+	row := s.queryRow(ctx, qUserAndCenter, strings.ToLower(username))
 	return scanUserCenter(row)
 }
 

@@ -190,9 +190,3 @@ func (s *Service) RevokeOtherSessions(ctx context.Context, a *Auth, c Client) er
 	s.audit(ctx, a.centerID(), a.User.Username, "sessions_revoked", a.User.Username, c, "")
 	return nil
 }
-
-// SweepSessions deletes expired sessions; run it now and then.
-func (s *Service) SweepSessions(ctx context.Context) (int64, error) {
-	now := s.clock.Now()
-	return s.store.DeleteExpiredSessions(ctx, now.Add(-s.set.SessionIdle), now.Add(-s.set.SessionAbsolute))
-}

@@ -64,13 +64,8 @@ func (s *Service) Login(ctx context.Context, username, password, oldToken string
 		s.audit(ctx, centerID, actor, "login_failed", actor, c, "")
 		return nil, Errorf(EInvalidCredentials, "The username or password is not right.")
 	}
-	// A right password clears the account's count and gives back the address's
-	// try; that and the new session are one transaction.
 	var res *LoginResult
 	err = s.atomically(ctx, func(tx *Service) error {
-		if err := tx.passwordAccepted(ctx, username, c); err != nil {
-			return err
-		}
 		// A password changed while this one was being checked does not let
 		// a session in (the change ends every session, this one included).
 		if still, err := tx.store.PasswordStill(ctx, u.ID, u.PasswordHash); err != nil {
@@ -86,7 +81,18 @@ func (s *Service) Login(ctx context.Context, username, password, oldToken string
 		res, err = tx.afterPassword(ctx, u, center, c)
 		return err
 	})
-	return res, err
+	if err != nil {
+		return nil, err
+	}
+	// Once the session is committed, a right password clears the account's
+	// count and gives back the address's try. Not inside that transaction:
+	// every sign-in from one address shares its counter, which would stay
+	// locked until the session's commit is on disk. Should this fail, the
+	// counts only stay higher than they need to.
+	if err := s.passwordAccepted(ctx, username, c); err != nil {
+		s.log.ErrorContext(ctx, "sign-in counts not settled", "err", err)
+	}
+	return res, nil
 }
 
 // afterPassword decides the session state for a user who gave the right password.

@@ -80,7 +80,6 @@ type SessionStore interface {
 	// DeleteUserSessions ends every session of the user except keep (which may be nil).
 	DeleteUserSessions(ctx context.Context, userID int64, keep []byte) error
 	ListSessions(ctx context.Context, userID int64) ([]Session, error)
-	DeleteExpiredSessions(ctx context.Context, idleBefore, createdBefore time.Time) (int64, error)
 }
 
 // MethodStore keeps verified methods and methods being added.
