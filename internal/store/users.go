@@ -26,7 +26,7 @@ const (
 		WHERE u.center_id = ? AND m.verified_at IS NOT NULL
 		UNION SELECT p.user_id, 'passkey' FROM passkeys p JOIN users u ON u.id = p.user_id WHERE u.center_id = ?`
 	qPasswordStill   = "SELECT 1 FROM users WHERE id = ? AND password_hash = ?"
-	qPasswordStillPG = qPasswordStill + " FOR SHARE"
+	qPasswordStillPG = qPasswordStill + " FOR NO KEY UPDATE"
 )
 
 // passwordStillSQL is PasswordStill's statement for kind.
@@ -173,7 +173,10 @@ func (s *Store) updateUser(ctx context.Context, q string, args ...any) error {
 }
 
 // PasswordStill reports whether the user's password hash is still hash, and on
-// PostgreSQL holds a share lock on the user's row until the transaction ends:
+// PostgreSQL locks the user's row until the transaction ends (FOR NO KEY
+// UPDATE: the strength of the sign-in's own later update of the row, so two
+// sign-ins of one person queue instead of deadlocking on a lock upgrade, and
+// foreign-key checks still pass):
 // a password change (which updates the row) waits for a sign-in that checked the
 // old password to finish creating its session, then ends it; a sign-in that
 // comes after the change sees the new hash and creates nothing.
