@@ -108,7 +108,7 @@ func TestBrowserPasskeys(t *testing.T) {
 	b.shot("passkey-deleted")
 	b.signOut()
 	b.click(`form[action="/login/passkey"] button[type=submit]`)
-	b.see("This passkey is not registered here")
+	b.see("The passkey could not be verified") // an unknown passkey reads like a forged one (nothing told about anyone)
 	b.shot("passkey-unknown")
 
 	// A device without passkeys for this portal: a clear message, no page change.
