@@ -21,6 +21,11 @@ type TwoStepView struct {
 	PasskeysWhy     string
 }
 
+// InEffect reports whether 2SV protects the sign-in (R4): it is on and at
+// least one verified method exists. On with no method yet asks nothing extra
+// at sign-in, so pages must not call the person protected.
+func (v TwoStepView) InEffect() bool { return v.On && len(v.Methods) > 0 }
+
 // AccountView is My Account.
 type AccountView struct {
 	Username string

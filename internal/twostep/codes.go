@@ -93,15 +93,17 @@ func (s *Service) consumeCode(ctx context.Context, u *User, p CodePurpose, ch Me
 
 // CodeStatus is what the pages show about the current code.
 type CodeStatus struct {
-	To        string        // masked destination
+	To        string        // destination: whole during setup, masked at sign-in
 	ResendIn  time.Duration // 0: a new code may be requested now
 	ExpiresIn time.Duration // 0: expired
 	Usable    bool
 	Delivery  string // DeliveryQueued, DeliverySent or DeliveryFailed
 }
 
-// CodeStatus tells where the current code went, when a new one may be requested
-// and how its delivery fares (B9: a failed delivery is shown to the user).
+// CodeStatus tells where the current code went (the whole number or address
+// during setup, where the person checks what they typed; masked at sign-in),
+// when a new one may be requested and how its delivery fares (B9: a failed
+// delivery is shown to the user).
 // It returns nil when no code was sent.
 func (s *Service) CodeStatus(ctx context.Context, a *Auth, p CodePurpose, ch MethodType) (*CodeStatus, error) {
 	ci, err := s.store.CodeInfo(ctx, a.User.ID, p, ch)
@@ -119,7 +121,11 @@ func (s *Service) CodeStatus(ctx context.Context, a *Auth, p CodePurpose, ch Met
 		}
 	}
 	now := s.clock.Now()
-	return &CodeStatus{To: maskLabel(Method{Type: ch, Label: ci.Destination}), ResendIn: max(0, ci.CreatedAt.Add(wait).Sub(now)),
+	to := maskLabel(Method{Type: ch, Label: ci.Destination})
+	if p == PurposeSetup {
+		to = ci.Destination // the person typed it just now: show it whole, to check for typos
+	}
+	return &CodeStatus{To: to, ResendIn: max(0, ci.CreatedAt.Add(wait).Sub(now)),
 		ExpiresIn: max(0, ci.ExpiresAt.Sub(now)), Usable: ci.Usable, Delivery: ci.Delivery}, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/go-webauthn/webauthn/webauthn"
@@ -30,8 +31,9 @@ func (s *Service) BeginPasskeySignIn(ctx context.Context, c Client) (opts json.R
 		return nil, "", fmt.Errorf("passkey sign-in: %w", err)
 	}
 	if hits > s.set.LoginAddressLimit {
-		return nil, "", &Error{Code: ETooManyAttempts, Message: "Too many sign-in attempts. Wait a while and try again.",
-			RetryAfter: start.Add(s.set.LoginWindow).Sub(now)}
+		wait := max(time.Second, start.Add(s.set.LoginWindow).Sub(now))
+		return nil, "", &Error{Code: ETooManyAttempts, RetryAfter: wait,
+			Message: fmt.Sprintf("Too many sign-in attempts. Try again in %s.", humanDuration(wait))}
 	}
 	assertion, session, err := s.rp.wa.BeginDiscoverableLogin(webauthn.WithUserVerification(protocol.VerificationRequired))
 	if err != nil {

@@ -48,8 +48,9 @@ func (s *Service) countPasswordAttempt(ctx context.Context, username string, c C
 			if i == 1 && hits[0] <= s.set.LoginAccountLimit {
 				s.store.UndoThrottleHit(ctx, acctKey) // the address is blocked: the account's count stays as it was
 			}
-			return &Error{Code: ETooManyAttempts, Message: "Too many password attempts. Wait a while and try again.",
-				RetryAfter: max(time.Second, starts[i].Add(s.set.LoginWindow).Sub(now))}
+			wait := max(time.Second, starts[i].Add(s.set.LoginWindow).Sub(now))
+			return &Error{Code: ETooManyAttempts, RetryAfter: wait,
+				Message: fmt.Sprintf("Too many password attempts. Try again in %s.", humanDuration(wait))}
 		}
 	}
 	return nil

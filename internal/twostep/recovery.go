@@ -57,6 +57,17 @@ func (s *Service) GenerateRecoveryCodes(ctx context.Context, a *Auth, password s
 	if err := s.checkPassword(ctx, a, password, c, "recovery_codes"); err != nil {
 		return nil, err
 	}
+	codes, err := s.replaceRecoveryCodes(ctx, a, c)
+	if err != nil {
+		return nil, err
+	}
+	s.notify(ctx, a.User, c, "recovery_codes")
+	return codes, nil
+}
+
+// replaceRecoveryCodes stores a new set of codes (only their keyed hashes) in
+// place of any earlier one, audits it, and returns the codes to show once.
+func (s *Service) replaceRecoveryCodes(ctx context.Context, a *Auth, c Client) ([]string, error) {
 	codes := make([]string, recoveryCount)
 	hashes := make([]string, recoveryCount)
 	for i := range codes {
@@ -68,7 +79,6 @@ func (s *Service) GenerateRecoveryCodes(ctx context.Context, a *Auth, password s
 		return nil, err
 	}
 	s.audit(ctx, a.centerID(), a.User.Username, "recovery_codes_generated", a.User.Username, c, "")
-	s.notify(ctx, a.User, c, "recovery_codes")
 	return codes, nil
 }
 

@@ -1,0 +1,37 @@
+package twostep
+
+import (
+	"context"
+	"fmt"
+)
+
+// FirstRecoveryCodes gives a person their first recovery codes right after
+// they verified a method (B1), so losing the phone never means calling
+// support. No password is asked: nothing is replaced, and the person passed a
+// recent sign-in (B16) to add the method. It returns nil, nil when there is
+// nothing to offer: 2SV not in effect (no verified method yet, R4) or codes
+// already exist (getting new ones replaces them and asks for the password, B7).
+// Errors: two_step_not_available, reauthentication_required.
+func (s *Service) FirstRecoveryCodes(ctx context.Context, a *Auth, c Client) ([]string, error) {
+	if err := s.requireAvailable(a); err != nil {
+		return nil, err
+	}
+	if !a.User.TwoStepOn {
+		return nil, nil
+	}
+	if s.NeedsReauth(a) {
+		return nil, Errorf(EReauthRequired, "For your security, enter your password again.")
+	}
+	n, err := s.usableCount(ctx, a)
+	if err != nil {
+		return nil, fmt.Errorf("first recovery codes: %w", err)
+	}
+	left, err := s.store.CountRecoveryCodes(ctx, a.User.ID)
+	if err != nil {
+		return nil, fmt.Errorf("first recovery codes: %w", err)
+	}
+	if n == 0 || left > 0 {
+		return nil, nil
+	}
+	return s.replaceRecoveryCodes(ctx, a, c)
+}
