@@ -79,7 +79,7 @@ func TestGraceNoticeNeverChangesTheAccount(t *testing.T) {
 		other.login("jdoe")
 		c := p.client()
 		c.form("/login", "username", "jdoe", "password", pw)
-		redirectsTo(t, c.form("/login/dismiss", "next", "setup"), "/account#tsv-h")
+		redirectsTo(t, c.form("/login/dismiss", "next", "setup"), "/account?done=setup#two-step")
 		if n := countAudit(t, p, "jdoe", "two_step_on"); n != 0 {
 			t.Fatalf("set up now turned 2SV on from a sign-in route")
 		}

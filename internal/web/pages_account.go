@@ -20,6 +20,8 @@ type accountView struct {
 	View     *twostep.AccountView
 	Rows     []methodRow
 	Forced   bool
+	InEffect bool   // 2SV protects the sign-in: on, with a verified method (R4)
+	Hint     string // what to do next, shown in the 2-Step section itself
 	Sessions []twostep.SessionView
 	Trusted  []twostep.TrustedBrowserView
 	passkeyRows
@@ -30,7 +32,7 @@ func (s *Server) accountData(r *http.Request, a *twostep.Auth) (pageData, error)
 	if err != nil {
 		return pageData{}, err
 	}
-	av := accountView{View: v, Forced: a.Session.State == twostep.StateSetupRequired}
+	av := accountView{View: v, Forced: a.Session.State == twostep.StateSetupRequired, InEffect: v.TwoStep.InEffect()}
 	ts := v.TwoStep
 	for _, t := range twostep.AllMethodTypes {
 		row := methodRow{Type: t, Allowed: slices.Contains(ts.AllowedMethods, t), Pending: slices.Contains(ts.Pending, t)}
@@ -54,8 +56,30 @@ func (s *Server) accountData(r *http.Request, a *twostep.Auth) (pageData, error)
 		}
 	}
 	d := s.page(r, a, "account.title")
-	d.D, d.Flash = av, flashFrom(r, d, nil)
+	d.Flash = flashFrom(r, d, nil)
+	switch r.URL.Query().Get("done") {
+	case "on", "setup": // the next step belongs beside the + buttons it points to
+		if ts.Available && !av.InEffect {
+			av.Hint = d.T("account.hint." + map[bool]string{true: "add", false: "turnon"}[ts.On || av.Forced])
+		}
+		d.Flash = ""
+	case "saved":
+		if av.InEffect {
+			d.Flash = d.T("flash.saved")
+		}
+	}
+	d.D = av
 	return d, nil
+}
+
+// Grace says how many more times the person may skip setting up 2SV under
+// their center's requirement (R14), in the same sentence on the sign-in
+// notice and on My Account.
+func (p pageData) Grace(left int) string {
+	if left <= 0 {
+		return p.T("notice.skip.zero")
+	}
+	return p.N("notice.skip", left)
 }
 
 // flashFrom turns a ?done= marker into a short confirmation. Only text the
@@ -87,7 +111,7 @@ func (s *Server) pageTurnOn(w http.ResponseWriter, r *http.Request, a *twostep.A
 	if err := s.svc.TurnOn(r.Context(), a, clientOf(r)); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/account?done=on", http.StatusSeeOther)
+	http.Redirect(w, r, "/account?done=on#two-step", http.StatusSeeOther)
 	return nil
 }
 
@@ -120,8 +144,8 @@ func (s *Server) pageTurnOff(w http.ResponseWriter, r *http.Request, a *twostep.
 
 func (s *Server) deletePage(r *http.Request, a *twostep.Auth, t twostep.MethodType) pageData {
 	d := pageData{Lang: pickLanguage(r)}
-	d = s.page(r, a, "delete.title", d.Method(t))
-	d.D = confirmView{Action: "/account/methods/" + string(t) + "/delete", Explain: d.T("delete.explain", d.Method(t)), Button: d.T("delete.button"), Danger: true}
+	d = s.page(r, a, "delete.title", d.MethodLower(t))
+	d.D = confirmView{Action: "/account/methods/" + string(t) + "/delete", Explain: d.T("delete.explain", d.MethodLower(t)), Button: d.T("delete.button"), Danger: true}
 	return d
 }
 
@@ -148,26 +172,56 @@ func (s *Server) pageDelete(w http.ResponseWriter, r *http.Request, a *twostep.A
 	return nil
 }
 
-func (s *Server) recoveryPage(r *http.Request, a *twostep.Auth) pageData {
-	d := s.page(r, a, "recovery.title")
-	d.D = confirmView{Action: "/account/recovery-codes", Explain: d.T("recovery.explain"), Button: d.T("recovery.title")}
+// recoveryLeft counts the person's unused recovery codes: getting codes
+// while some are left replaces them, and the pages say so only then.
+func (s *Server) recoveryLeft(r *http.Request, a *twostep.Auth) (int, error) {
+	v, err := s.svc.Account(r.Context(), a)
+	if err != nil {
+		return 0, err
+	}
+	return v.TwoStep.RecoveryCodesLeft, nil
+}
+
+func (s *Server) recoveryPage(r *http.Request, a *twostep.Auth, replacing bool) pageData {
+	key := "recovery.first"
+	if replacing {
+		key = "recovery"
+	}
+	d := s.page(r, a, key+".title")
+	d.D = confirmView{Action: "/account/recovery-codes", Explain: d.T(key + ".explain"), Button: d.T(key + ".title")}
 	return d
 }
 
 func (s *Server) pageRecoveryForm(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
-	s.render(w, r, http.StatusOK, "password_confirm", s.recoveryPage(r, a))
+	left, err := s.recoveryLeft(r, a)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "password_confirm", s.recoveryPage(r, a, left > 0))
 	return nil
 }
 
+// recoveryView shows recovery codes once, with Copy, Download and Print (with
+// JavaScript) and an "I saved these" step before Done.
+type recoveryView struct {
+	Codes     []string
+	Replacing bool   // earlier codes stopped working
+	Next      string // where Done leads
+}
+
 func (s *Server) pageRecoveryCodes(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
+	left, err := s.recoveryLeft(r, a)
+	if err != nil {
+		return err
+	}
 	codes, err := s.svc.GenerateRecoveryCodes(r.Context(), a, r.PostFormValue("password"), clientOf(r))
 	if err != nil {
-		s.formError(w, r, "password_confirm", s.recoveryPage(r, a), err)
+		s.formError(w, r, "password_confirm", s.recoveryPage(r, a, left > 0), err)
 		return nil
 	}
 	s.queued()
 	d := s.page(r, a, "recovery.shown")
-	d.D = codes
+	d.D = recoveryView{Codes: codes, Replacing: left > 0, Next: "/account"}
 	s.render(w, r, http.StatusOK, "recovery_codes", d)
 	return nil
 }

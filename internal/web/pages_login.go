@@ -186,7 +186,7 @@ func (s *Server) pageDismiss(w http.ResponseWriter, r *http.Request, a *twostep.
 	}
 	to := "/account"
 	if r.PostFormValue("next") == "setup" {
-		to = "/account#tsv-h"
+		to = "/account?done=setup#two-step"
 	} else if next := s.signedInPath(r); next != "/account" {
 		to = next // on to an app the sign-in was for
 	}

@@ -2,8 +2,10 @@ package web
 
 import (
 	"encoding/base64"
+	"fmt"
 	"html/template"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/providerportal/portal/internal/twostep"
@@ -19,17 +21,35 @@ type addView struct {
 	ResendIn      time.Duration
 	Label         string
 	Next          string // done: where "Done" leads (My Account, or on to an app)
+	// Codes are the first recovery codes, shown on the Done page of the
+	// first verified method (B1); nil when the person already has some.
+	Codes []string
 }
 
 type totpView struct {
 	QR      template.URL
-	Grouped string
+	URI     template.URL // otpauth://…, for "Open in authenticator app" on the phone itself
+	Key     string       // the key as one word, for the Copy button
+	Grouped string       // the key in groups of four, for reading and typing
 	Account string
 }
 
+// totpViewOf shows an authenticator app's setup. The otpauth: link is built by
+// the domain from the new key alone, so it is marked safe for the href
+// (html/template would otherwise filter the unknown scheme out).
 func totpViewOf(setup *twostep.TOTPSetup) *totpView {
 	return &totpView{QR: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(setup.QRPNG)),
-		Grouped: setup.GroupedSecret(), Account: setup.AccountTag}
+		URI: template.URL(setup.URI), Key: setup.Secret, Grouped: setup.GroupedSecret(), Account: setup.AccountTag}
+}
+
+// codeStatus reads where a setup code went, the phone number written for
+// people (during setup the whole number is shown, to catch typos).
+func (s *Server) codeStatus(r *http.Request, a *twostep.Auth, t twostep.MethodType) (*twostep.CodeStatus, error) {
+	st, err := s.svc.CodeStatus(r.Context(), a, twostep.PurposeSetup, t)
+	if st != nil && t == twostep.MethodPhone {
+		st.To = displayPhone(st.To)
+	}
+	return st, err
 }
 
 func methodFromPath(r *http.Request) (twostep.MethodType, error) {
@@ -43,7 +63,7 @@ func methodFromPath(r *http.Request) (twostep.MethodType, error) {
 func (s *Server) addPage(r *http.Request, a *twostep.Auth, t twostep.MethodType, v addView) pageData {
 	v.Type = t
 	d := pageData{Lang: pickLanguage(r)}
-	d = s.page(r, a, "add.title", d.Method(t))
+	d = s.page(r, a, "add.title", d.MethodLower(t))
 	d.D = v
 	return d
 }
@@ -56,7 +76,7 @@ func (s *Server) pageAddMethod(w http.ResponseWriter, r *http.Request, a *twoste
 	}
 	v := addView{Step: "start", NeedsPassword: s.svc.NeedsReauth(a)}
 	if t.Sends() && r.URL.Query().Get("step") == "code" {
-		st, err := s.svc.CodeStatus(r.Context(), a, twostep.PurposeSetup, t)
+		st, err := s.codeStatus(r, a, t)
 		if err != nil {
 			return err
 		}
@@ -108,7 +128,7 @@ func (s *Server) pageResendSetup(w http.ResponseWriter, r *http.Request, a *twos
 		return err
 	}
 	if _, err := s.svc.ResendSetupCode(r.Context(), a, t, clientOf(r)); err != nil {
-		st, serr := s.svc.CodeStatus(r.Context(), a, twostep.PurposeSetup, t)
+		st, serr := s.codeStatus(r, a, t)
 		if serr != nil {
 			return serr
 		}
@@ -139,7 +159,7 @@ func (s *Server) pageVerifySetup(w http.ResponseWriter, r *http.Request, a *twos
 			} else {
 				v.TOTP = totpViewOf(setup)
 			}
-		} else if v.Status, _ = s.svc.CodeStatus(r.Context(), a, twostep.PurposeSetup, t); v.Status != nil {
+		} else if v.Status, _ = s.codeStatus(r, a, t); v.Status != nil {
 			v.ResendIn = v.Status.ResendIn
 		}
 		s.formError(w, r, "add_method", s.addPage(r, a, t, v), err)
@@ -151,6 +171,56 @@ func (s *Server) pageVerifySetup(w http.ResponseWriter, r *http.Request, a *twos
 	if t == twostep.MethodPhone {
 		label = displayPhone(label)
 	}
-	s.render(w, r, http.StatusOK, "add_method", s.addPage(r, a, t, addView{Step: "done", Label: label, Next: s.signedInPath(r)}))
+	v := addView{Step: "done", Label: label, Next: s.signedInPath(r)}
+	// The first method: offer recovery codes now, not as a chore for later.
+	// Without them (a sign-in too old) the person gets them from My Account.
+	if v.Codes, err = s.svc.FirstRecoveryCodes(r.Context(), a, clientOf(r)); err != nil {
+		s.log.InfoContext(r.Context(), "no first recovery codes", "err", err, "request_id", requestID(r))
+		v.Codes = nil
+	}
+	s.render(w, r, http.StatusOK, "add_method", s.addPage(r, a, t, v))
 	return nil
+}
+
+// MethodLower names a method type inside a sentence: "Your mobile phone
+// number is verified", not "Your Mobile phone number…".
+func (p pageData) MethodLower(t twostep.MethodType) string { return p.T("method.lower." + string(t)) }
+
+func init() {
+	funcs["wbr"] = wbr
+	funcs["codesOf"] = func(p pageData, codes []string, next string) codesView { return codesView{P: p, Codes: codes, Next: next} }
+}
+
+// codesView is what the "recoverycodes" partial gets: the page, the codes and
+// where Done leads.
+type codesView struct {
+	P     pageData
+	Codes []string
+	Next  string
+}
+
+// wbr lets a long email address or name wrap at sensible points: after the @
+// and after each dot (the text itself is escaped).
+func wbr(s string) template.HTML {
+	var b strings.Builder
+	for _, r := range s {
+		b.WriteString(template.HTMLEscapeString(string(r)))
+		if r == '@' || r == '.' {
+			b.WriteString("<wbr>")
+		}
+	}
+	return template.HTML(b.String())
+}
+
+// TH is T for a sentence that holds markup made by the pages themselves (such
+// as wbr's line-break hints): the catalogue's words are escaped, and so is
+// every argument that is not already template.HTML.
+func (p pageData) TH(key string, args ...any) template.HTML {
+	format := template.HTMLEscapeString(p.T(key))
+	for i, a := range args {
+		if _, ok := a.(template.HTML); !ok {
+			args[i] = template.HTMLEscapeString(fmt.Sprint(a))
+		}
+	}
+	return template.HTML(fmt.Sprintf(format, args...))
 }

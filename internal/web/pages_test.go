@@ -54,10 +54,13 @@ func TestPagesSignInAndTwoStepWithoutJavaScript(t *testing.T) {
 		}
 		contains(t, a, `aria-describedby="password-error"`, `id="password-error"`, "not right", `value="jdoe"`)
 		redirectsTo(t, c.form("/login", "username", "jdoe", "password", pw), "/account")
-		contains(t, c.page("/account"), "My Account", "jdoe@example.org", "Maple Clinic", "Turn on 2-Step Verification")
-		redirectsTo(t, c.form("/account/two-step/on"), "/account?done=on")
+		contains(t, c.page("/account"), "My Account", "jdoe@<wbr>example.<wbr>org", "Maple Clinic", "Turn on 2-Step Verification")
+		redirectsTo(t, c.form("/account/two-step/on"), "/account?done=on#two-step")
 		acct := c.page("/account?done=on")
-		contains(t, acct, "2-Step Verification is on.", `href="/account/methods/totp/add"`, `href="/account/methods/phone/add"`, `href="/account/methods/email/add"`)
+		if strings.Contains(string(acct.raw), "2-Step Verification is on") {
+			t.Fatal("on with no verified method is called protected (R4)")
+		}
+		contains(t, acct, "Now add a verified method with &#43;. Until one is verified, signing in asks only for your password.", `id="two-step"`, `href="/account/methods/totp/add"`, `href="/account/methods/phone/add"`, `href="/account/methods/email/add"`)
 
 		// Email: address + confirmation → Next → code → Verify → Done.
 		contains(t, c.page("/account/methods/email/add"), `id="confirm_email"`, "Next")
@@ -65,20 +68,21 @@ func TestPagesSignInAndTwoStepWithoutJavaScript(t *testing.T) {
 		contains(t, a, `id="confirm_email-error"`, "do not match", `value="j@example.net"`)
 		redirectsTo(t, c.form("/account/methods/email/add", "email", "j@example.net", "confirm_email", "j@example.net"), "/account/methods/email/add?step=code")
 		codePage := c.page("/account/methods/email/add?step=code")
-		contains(t, codePage, "We sent a code to j•••@example.net.", "It works for 10 minutes", `autocomplete="one-time-code"`, `inputmode="numeric"`, `data-wait="60"`, "available in 1 minute")
+		contains(t, codePage, "We sent a code to j@<wbr>example.<wbr>net.", "Check your spam or junk folder", "It works for 10 minutes", `autocomplete="one-time-code"`, `inputmode="numeric"`, `data-wait="60"`, "available in 1 minute")
 		a = c.form("/account/methods/email/resend")
 		contains(t, a, "You can ask for a new code in 1 minute")
 		contains(t, c.form("/account/methods/email/verify", "code", "12"), `id="code-error"`)
-		contains(t, c.form("/account/methods/email/verify", "code", p.lastCode("j@example.net")), "Your Email address is verified", "<strong>j@example.net</strong>", "Done")
+		contains(t, c.form("/account/methods/email/verify", "code", p.lastCode("j@example.net")), "Your email address is verified", `<strong class="method-label">j@<wbr>example.<wbr>net</strong>`, "Done",
+			"Save your recovery codes", `id="recovery-codes"`, `name="done" value="saved" required`)
 
 		// Authenticator app: QR code and key, then a code.
 		a = c.form("/account/methods/totp/add")
 		contains(t, a, `<img class="qr" src="data:image/png;base64,`, `alt="QR code for your authenticator app`, `id="secret-key"`)
 		key := regexp.MustCompile(`id="secret-key">([A-Z2-7 ]+)<`).FindStringSubmatch(string(a.raw))[1]
 		contains(t, c.form("/account/methods/totp/verify", "code", "000000"), `id="secret-key">`+key, `id="code-error"`)
-		contains(t, c.form("/account/methods/totp/verify", "code", twostep.TOTPCode(key, p.clock.Now())), "Your Authenticator app is verified")
+		contains(t, c.form("/account/methods/totp/verify", "code", twostep.TOTPCode(key, p.clock.Now())), "Your authenticator app is verified")
 		acct = c.page("/account")
-		contains(t, acct, "j@example.net", `aria-label="verified"`, `aria-label="Delete Authenticator app"`, "Recovery codes left")
+		contains(t, acct, "j@<wbr>example.<wbr>net", `aria-label="verified"`, `aria-label="Delete authenticator app"`, "Recovery codes left: 10", "2-Step Verification is on.")
 
 		// Sign out, sign in: choose → Send Code → Confirm.
 		redirectsTo(t, c.form("/logout"), "/login")
@@ -86,8 +90,8 @@ func TestPagesSignInAndTwoStepWithoutJavaScript(t *testing.T) {
 		redirectsTo(t, c.page("/account"), "/login/verify")
 		choose := c.page("/login/verify")
 		contains(t, choose, "Choose how to get your code", "j•••@example.net", "Send Code", "no code is sent")
-		if strings.Contains(string(choose.raw), "A recovery code") {
-			t.Fatal("recovery codes offered to a user without any")
+		if !strings.Contains(string(choose.raw), "A recovery code") {
+			t.Fatal("the first Done page's recovery codes are not offered at sign-in")
 		}
 		p.clock.Add(5 * time.Minute)
 		redirectsTo(t, c.form("/login/send-code", "method", "email"), "/login/verify")
@@ -112,7 +116,7 @@ func TestPagesGraceNoticeAndForcedSetup(t *testing.T) {
 		p.user("jdoe", twostep.RoleProvider)
 		c := p.client()
 		redirectsTo(t, c.form("/login", "username", "jdoe", "password", pw), "/login/notice")
-		contains(t, c.page("/login/notice"), "Your center requires 2-Step Verification. You can set it up now, or 0 more times later.", "Set up now", "Not now")
+		contains(t, c.page("/login/notice"), "Your center requires 2-Step Verification. You can&#39;t skip this again: at your next sign-in you&#39;ll need to set it up (about 2 minutes).", "Set up now", "Not now")
 		redirectsTo(t, c.form("/login/dismiss", "next", "later"), "/account")
 		c = p.client()
 		redirectsTo(t, c.form("/login", "username", "jdoe", "password", pw), "/account")
