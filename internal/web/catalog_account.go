@@ -33,9 +33,9 @@ var accountEN = catalog{
 	"recovery.first.intro":   "If you lose your phone, a recovery code signs you in instead. Save these 10 codes now: they are shown only once.",
 	"recovery.keep.new":      "These new codes replace your earlier ones, which no longer work. Keep them somewhere safe, such as a password manager or a printed page. They are shown only now.",
 	"recovery.copy":          "Copy codes", "recovery.copied": "Copied", "recovery.download": "Download (.txt)", "recovery.print": "Print",
-	"recovery.filename":      "recovery-codes.txt",
-	"recovery.file":          "Recovery codes for %s at %s. Each works once.",
-	"recovery.saved":         "I have saved these codes somewhere safe",
+	"recovery.filename": "recovery-codes.txt",
+	"recovery.file":     "Recovery codes for %s at %s. Each works once.",
+	"recovery.saved":    "I have saved these codes somewhere safe",
 
 	// Show-password toggle (added by app.js where scripts run).
 	"password.show": "Show", "password.show.label": "Show password",
@@ -66,9 +66,9 @@ var accountES = catalog{
 	"recovery.first.intro":   "Si pierde su teléfono, un código de recuperación le permite iniciar sesión. Guarde estos 10 códigos ahora: solo se muestran una vez.",
 	"recovery.keep.new":      "Estos códigos nuevos reemplazan a los anteriores, que ya no funcionan. Guárdelos en un lugar seguro, como un gestor de contraseñas o una hoja impresa. Solo se muestran ahora.",
 	"recovery.copy":          "Copiar los códigos", "recovery.copied": "Copiados", "recovery.download": "Descargar (.txt)", "recovery.print": "Imprimir",
-	"recovery.filename":      "codigos-de-recuperacion.txt",
-	"recovery.file":          "Códigos de recuperación de %s en %s. Cada uno funciona una vez.",
-	"recovery.saved":         "Guardé estos códigos en un lugar seguro",
+	"recovery.filename": "codigos-de-recuperacion.txt",
+	"recovery.file":     "Códigos de recuperación de %s en %s. Cada uno funciona una vez.",
+	"recovery.saved":    "Guardé estos códigos en un lugar seguro",
 
 	"password.show": "Mostrar", "password.show.label": "Mostrar la contraseña",
 }

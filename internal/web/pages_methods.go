@@ -188,7 +188,9 @@ func (p pageData) MethodLower(t twostep.MethodType) string { return p.T("method.
 
 func init() {
 	funcs["wbr"] = wbr
-	funcs["codesOf"] = func(p pageData, codes []string, next string) codesView { return codesView{P: p, Codes: codes, Next: next} }
+	funcs["codesOf"] = func(p pageData, codes []string, next string) codesView {
+		return codesView{P: p, Codes: codes, Next: next}
+	}
 }
 
 // codesView is what the "recoverycodes" partial gets: the page, the codes and
