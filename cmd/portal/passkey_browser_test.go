@@ -61,7 +61,7 @@ func TestBrowserPasskeys(t *testing.T) {
 	b.signIn("demo-provider", pw)
 	b.see("My Account")
 	b.click(`form[action="/account/two-step/on"] button`)
-	b.see("2-Step Verification is on")
+	b.see("Now add a verified method with +") // not "is on" before a method (R4)
 	b.shot("passkey-account-before")
 
 	// Add: name → Next → Create passkey (the dialog) → ready.

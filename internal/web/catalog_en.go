@@ -26,7 +26,7 @@ var catalogEN = catalog{
 	"account.verified": "verified", "account.delete": "Delete %s", "account.add": "Add %s", "account.pending": "setup not finished",
 	"account.lastmethod": "Your last method cannot be deleted while your center requires 2-Step Verification.",
 	"account.recovery":   "Recovery codes left: %d.", "account.recovery.new": "Get new recovery codes", "account.recovery.get": "Get recovery codes",
-	"account.cannotoff": "Your center requires 2-Step Verification, so it cannot be turned off.", "account.turnoff": "Turn Off 2-Step Verification",
+	"account.cannotoff": "Your center requires 2-Step Verification, so it cannot be turned off.", "account.turnoff": "Turn off 2-Step Verification",
 	"account.intro":  "2-Step Verification adds a second step to signing in: after your password, a code from an authenticator app, a text message or an email.",
 	"account.turnon": "Turn on 2-Step Verification", "account.sessions": "Where you are signed in", "account.signedin": "signed in %s",
 	"account.thisbrowser": "this browser", "account.revoke": "Sign out all other sessions",
