@@ -281,8 +281,9 @@ func TestOIDCThroughGraceNoticeAndForcedSetup(t *testing.T) {
 		setup := d.do("POST", "/api/v1/account/methods/totp", nil)
 		key := setup.body["secret"].(string)
 		done := d.form("/account/methods/totp/verify", "code", twostep.TOTPCode(key, p.clock.Now()))
-		contains(t, done, `href="/login/continue"`)
-		_, id := app.exchange(app.code(d.follow(d.page("/login/continue")), "f"), "")
+		// Done (after "I saved these", the first recovery codes) goes on to the app.
+		contains(t, done, `<form method="get" action="/login/continue" class="codes-saved">`)
+		_, id := app.exchange(app.code(d.follow(d.page("/login/continue?done=saved")), "f"), "")
 		var got claims
 		id.Claims(&got)
 		if got.ACR != "2sv" {
