@@ -305,3 +305,37 @@ func staffFlow(t *testing.T, srv *server, width int64, lang string) {
 	}
 	b.fits("staff-audit")
 }
+
+// TestBrowserAdminWithoutJavaScript: with scripts off, a refused form still
+// sums its errors up at the top with links to the fields, and turning a beta
+// off still asks first, then works.
+func TestBrowserAdminWithoutJavaScript(t *testing.T) {
+	chromiumPath(t)
+	srv := startServer(t, "PORTAL_STAFF_TWO_STEP=optional")
+	for _, width := range []int64{375, 1280} {
+		for _, lang := range []string{"en", "es"} {
+			t.Run(fmt.Sprintf("%dpx-%s", width, lang), func(t *testing.T) {
+				w := adminWords[lang]
+				b := newBrowser(t, srv.url, width, false)
+				b.signIn("manager", srv.passwords["manager"])
+				b.useLanguage(lang, "/staff")
+				b.click(`form[action="/staff/centers"] button[type=submit]`)
+				b.see(w["summary"])
+				if links := b.eval(`[...document.querySelectorAll(".error-summary a")].map(a => a.getAttribute("href")).join(" ")`); !strings.HasPrefix(links, "#name #username") {
+					t.Errorf("error summary links %q", links)
+				}
+				b.fits("create-center-empty")
+
+				b.open("/staff")
+				b.click(`a[href="/staff/centers/1/beta"]`)
+				b.see(fmt.Sprintf(w["confirm.off"], "Demo Center"))
+				b.fits("beta-off-confirm")
+				b.click(`form[action="/staff/centers/1/beta"] button[type=submit]`)
+				b.see(fmt.Sprintf(w["flash.off"], "Demo Center"))
+				b.fits("beta-off-done")
+				b.click(`form[action="/staff/centers/1/beta"] button[type=submit]`) // on again, at once
+				b.see(fmt.Sprintf(w["flash.on"], "Demo Center"))
+			})
+		}
+	}
+}
