@@ -184,4 +184,5 @@ var catalogEN = catalog{
 	"audit.s.passkey_login_unknown":     "Someone tried to sign in with a passkey this portal does not know",
 	"audit.s.passkey_counter_regressed": "A passkey of %[1]s was refused: its counter went backwards, as if it was copied (%[3]s)",
 	"passkey.step.notoffered":           "Passkeys cannot be used at this address of the portal. Use another method or a recovery code, or ask your administrator.",
+	"audit.cli":                         "with the portal command",
 }

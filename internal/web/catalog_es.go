@@ -208,4 +208,5 @@ var catalogES = catalog{
 	"audit.s.passkey_login_unknown":     "Alguien intentó iniciar sesión con una llave de acceso que este portal no conoce",
 	"audit.s.passkey_counter_regressed": "Se rechazó una llave de acceso de %[1]s: su contador retrocedió, como si la hubieran copiado (%[3]s)",
 	"passkey.step.notoffered":           "No se pueden usar llaves de acceso en esta dirección del portal. Use otro método o un código de recuperación, o pregunte a su administrador.",
+	"audit.cli":                         "con el comando portal",
 }
