@@ -19,17 +19,9 @@ func (b *browser) saveCodes() {
 	b.click(`form.codes-saved button[type=submit]`)
 }
 
-// fits asserts the page does not scroll sideways.
-func (b *browser) fits(state string) {
-	b.t.Helper()
-	if got := b.eval(`String(document.documentElement.scrollWidth <= innerWidth)`); got != "true" {
-		b.shot("failure-" + state)
-		b.t.Fatalf("%s: the page scrolls sideways at %d px (%s px wide)", state, b.width, b.eval(`String(document.documentElement.scrollWidth)`))
-	}
-}
-
-// state checks a page state: no sideways scroll, then a screenshot with axe.
-func (b *browser) state(name string) { b.t.Helper(); b.fits(name); b.shot(name) }
+// state checks a page state: no sideways scroll and whole header links
+// (fits, shared with the admin pages' test), then a screenshot with axe.
+func (b *browser) state(name string) { b.t.Helper(); b.fits(name) }
 
 // lacks asserts the page does not show text.
 func (b *browser) lacks(text string) {

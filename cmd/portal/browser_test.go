@@ -116,7 +116,7 @@ func browserFlow(t *testing.T, width int64) {
 	b.see("Choose how to get your code")
 	b.shot("challenge-choose")
 	b.click(`#m-phone`)
-	b.click(`form[action="/login/send-code"] button[type=submit]`)
+	b.click(`form[action="/login/send-code"] button.when-sends`)
 	b.see("We sent a code to •••-•••-0123")
 	if disabled := b.eval(`String(document.querySelector("button[data-wait]").disabled)`); disabled != "true" {
 		t.Fatal("resend button usable before the wait is over")
@@ -138,7 +138,7 @@ func browserFlow(t *testing.T, width int64) {
 	// With the authenticator app (the next time step: the enrolment's step is used).
 	b.signIn("demo-provider", pw)
 	b.click(`#m-totp`)
-	b.click(`form[action="/login/send-code"] button[type=submit]`)
+	b.click(`form[action="/login/send-code"] button.when-continues`)
 	b.see("Open your authenticator app")
 	b.fill("code", twostep.TOTPCode(key, time.Now().Add(30*time.Second)))
 	b.click(`form[action="/login/verify"] button[type=submit]`)
@@ -148,7 +148,7 @@ func browserFlow(t *testing.T, width int64) {
 	// With the email.
 	b.signIn("demo-provider", pw)
 	b.click(`#m-email`)
-	b.click(`form[action="/login/send-code"] button[type=submit]`)
+	b.click(`form[action="/login/send-code"] button.when-sends`)
 	b.see("We sent a code to d•••@example.net")
 	b.fill("code", mail.Last(t, "dp.personal@example.net").Code())
 	b.click(`form[action="/login/verify"] button[type=submit]`)
@@ -158,7 +158,7 @@ func browserFlow(t *testing.T, width int64) {
 	// With a recovery code.
 	b.signIn("demo-provider", pw)
 	b.click(`#m-recovery`)
-	b.click(`form[action="/login/send-code"] button[type=submit]`)
+	b.click(`form[action="/login/send-code"] button.when-continues`)
 	b.fill("code", recovery)
 	b.click(`form[action="/login/verify"] button[type=submit]`)
 	b.see("Recovery codes left: 9")
@@ -250,7 +250,7 @@ func TestBrowserWithoutJavaScript(t *testing.T) {
 	if checked := b.eval(`String(document.getElementById("m-email").checked)`); checked != "true" {
 		t.Fatal("the only method is not selected (R11)")
 	}
-	b.click(`form[action="/login/send-code"] button[type=submit]`)
+	b.click(`form[action="/login/send-code"] button.when-sends`)
 	b.see("We sent a code to a•••@example.net")
 	b.see("available in 5 minutes")
 	b.fill("code", mail.Last(t, "admin@example.net").Code())

@@ -87,7 +87,7 @@ func (s *Service) checkLock(ctx context.Context, u *User) error {
 
 func lockedError(left time.Duration) error {
 	return &Error{Code: ELocked, RetryAfter: left,
-		Message: fmt.Sprintf("Too many wrong codes. For your security, the second step is locked for %s.", humanDuration(left))}
+		Message: fmt.Sprintf("Too many wrong codes. For your security, signing in is paused for %s.", humanDuration(left))}
 }
 
 // VerifyLogin checks the second step (R11, B1, B3, B4, B19). On success the
@@ -192,6 +192,7 @@ func (s *Service) failureCounted(ctx context.Context, a *Auth, count int, verr e
 	}
 	e := verr.(*Error)
 	left := s.set.LockoutFailures - count
+	e.TriesBeforeLock = &left
 	if e.AttemptsLeft == nil || *e.AttemptsLeft > left {
 		e.AttemptsLeft = &left
 	}

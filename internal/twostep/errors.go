@@ -61,8 +61,13 @@ type Error struct {
 	Message string
 	// RetryAfter is set for too_many_attempts, resend_too_soon and locked.
 	RetryAfter time.Duration
-	// AttemptsLeft is set for invalid_code when the code can still be tried.
+	// AttemptsLeft is set for invalid_code when the code can still be tried:
+	// the fewer of this code's tries and the tries before the lock.
 	AttemptsLeft *int
+	// TriesBeforeLock is set for a counted wrong second step: how many more
+	// wrong answers, with any code or method, pause signing in (B3). The pages
+	// show this one counter, which only ever goes down.
+	TriesBeforeLock *int
 	// Field names the input at fault, when there is one.
 	Field string
 	// Variant and Arg let the pages say a more precise text in another

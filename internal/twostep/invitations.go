@@ -66,15 +66,17 @@ func (s *Service) Invite(ctx context.Context, actor *User, ni NewInvitation, c C
 	if err != nil {
 		return nil, err
 	}
+	var v checks // every field at fault at once, in the form's order
 	if ni.Role != RoleProvider && ni.Role != RoleAdmin {
-		return nil, FieldError(EInvalid, "role", "The role must be provider or admin.")
+		v.add(FieldError(EInvalid, "role", "The role must be provider or admin."))
 	}
-	if err := ValidateUsername(ni.Username); err != nil {
-		return nil, err
-	}
+	v.add(ValidateUsername(ni.Username))
 	email, ok := ParseEmail(ni.Email)
 	if !ok {
-		return nil, FieldError(EInvalidEmail, "email", "Enter one email address, such as name@example.org.")
+		v.add(FieldError(EInvalidEmail, "email", "Enter one email address, such as name@example.org."))
+	}
+	if err := v.err(); err != nil {
+		return nil, err
 	}
 	if !KnownLanguage(ni.Language) {
 		ni.Language = Languages[0]

@@ -31,6 +31,10 @@ type LoginResult struct {
 	RecoveryCodes bool
 	// Trusted is set when a trusted browser skipped the second step (B23).
 	Trusted bool
+	// LockedUntil, for two_step, is when wrong codes stop pausing the second
+	// step (B3); zero when it is not paused.
+	LockedUntil time.Time
+	LockedFor   time.Duration // how long from now until LockedUntil
 }
 
 // Login checks a username and password (B3 throttling, same answer and cost for
@@ -222,6 +226,13 @@ func (s *Service) LoginState(ctx context.Context, a *Auth) (*LoginResult, error)
 			return nil, err
 		}
 		res.RecoveryCodes = n > 0
+		until, err := s.store.LockedUntil(ctx, a.User.ID)
+		if err != nil {
+			return nil, err
+		}
+		if now := s.clock.Now(); until.After(now) {
+			res.LockedUntil, res.LockedFor = until, until.Sub(now)
+		}
 	}
 	if a.Session.State == StateSetupSuggested && a.Center != nil {
 		res.GraceLeft = max(0, s.graceLogins(a.Center)-a.User.GraceLoginsUsed)

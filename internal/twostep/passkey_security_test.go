@@ -160,7 +160,7 @@ func TestPasskeyLockout(t *testing.T) {
 		p := e.auth(e.login("jdoe").Token)
 		_, err = e.svc.BeginPasskeyStep(e.ctx, p)
 		expectCode(t, err, twostep.ELocked)
-		if !e.noticed("jdoe@example.org", "locked") {
+		if !e.noticed("jdoe@example.org", "sign-in paused") {
 			t.Fatal("no lockout notice")
 		}
 		e.clock.Add(16 * time.Minute)

@@ -352,7 +352,7 @@ func TestLockout(t *testing.T) { // B3
 		}
 		p := e.auth(e.login("jdoe").Token)
 		expectCode(t, e.svc.VerifyLogin(e.ctx, p, twostep.MethodTOTP, "000000", client), twostep.ELocked)
-		if !e.noticed("jdoe@example.org", "locked") {
+		if !e.noticed("jdoe@example.org", "sign-in paused") {
 			t.Fatal("no email about the lockout (B5)")
 		}
 		expectCode(t, e.svc.VerifyLogin(e.ctx, p, twostep.MethodTOTP, twostep.TOTPCode(secret, e.clock.Now()), client), twostep.ELocked)

@@ -45,7 +45,7 @@ func TestOIDCSignInThroughThePortalPages(t *testing.T) {
 		if a.status != 302 || !strings.HasPrefix(loc, "/login?next=") {
 			t.Fatalf("want the sign-in page, got %d %s", a.status, loc)
 		}
-		contains(t, c.page(loc), "Log In")
+		contains(t, c.page(loc), ">Sign in</button>")
 		redirectsTo(t, c.form("/login", "username", "jdoe", "password", pw), "/login/verify")
 		v := c.form("/login/verify", "method", "totp", "code", twostep.TOTPCode(key, p.clock.Now()))
 		redirectsTo(t, v, "/login/continue")

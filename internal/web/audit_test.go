@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"encoding/csv"
 	"strings"
 	"testing"
@@ -75,6 +76,27 @@ func TestAuditLogForPeople(t *testing.T) {
 		list := admin.do("GET", "/api/v1/admin/audit?person=jdoe", nil)
 		if list.status != 200 || len(list.list) != 2 || list.list[0].(map[string]any)["action"] != "login_ok" || list.list[0].(map[string]any)["kind"] != "sign_in" {
 			t.Fatalf("api: %s", list.raw)
+		}
+	})
+}
+
+// An event done with the portal command says so, not "Unknown browser".
+func TestAuditLogNamesTheCommand(t *testing.T) {
+	each(t, opts{}, func(t *testing.T, p *portal) {
+		p.user("boss", twostep.RoleAdmin)
+		cli := twostep.Client{IP: "cli", UserAgent: "portal command line"}
+		if _, err := p.svc.CreateUser(context.Background(), twostep.CLIActor, twostep.NewUser{CenterID: p.center.ID, Username: "newbie",
+			Email: "newbie@example.org", Password: pw, Role: twostep.RoleProvider}, cli); err != nil {
+			t.Fatal(err)
+		}
+		admin := p.client()
+		admin.form("/login", "username", "boss", "password", pw)
+		page := admin.page("/admin/audit?kind=")
+		contains(t, page, "cli added newbie (Provider)")
+		entry := string(page.raw)[strings.Index(string(page.raw), "cli added newbie"):]
+		entry = entry[:strings.Index(entry, "</li>")]
+		if !strings.Contains(entry, "with the portal command") || strings.Contains(entry, "Unknown browser") || strings.Contains(entry, "· cli") {
+			t.Fatalf("the command's event reads %q", entry)
 		}
 	})
 }

@@ -97,6 +97,15 @@ func (p pageData) When(t time.Time) string {
 	return t.In(loc).Format(p.T("time.format"))
 }
 
+// Clock is the time of day of t in the viewer's time zone ("17:16").
+func (p pageData) Clock(t time.Time) string {
+	loc := p.loc
+	if loc == nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format("15:04")
+}
+
 // Browser summarises a user agent.
 func (p pageData) Browser(ua string) string {
 	b, os := twostep.BrowserParts(ua)
@@ -126,12 +135,18 @@ type langLink struct{ Code, Name, Href string }
 // domain's own words; another language uses its catalogue's text for the code.
 func localError(lang string, de *twostep.Error) *twostep.Error {
 	counted := de.Code == twostep.EInvalidCode || de.Code == twostep.EInvalidPasskey
+	// One counter on the pages: the tries before signing in pauses when the
+	// second step counts them, else (setting up a method) this code's tries.
+	tries := de.AttemptsLeft
+	if de.TriesBeforeLock != nil {
+		tries = de.TriesBeforeLock
+	}
 	if lang == languages[0] {
-		if !counted || de.AttemptsLeft == nil || *de.AttemptsLeft == 0 {
+		if !counted || tries == nil || *tries == 0 {
 			return de
 		}
 		out := *de
-		out.Message += " " + pageData{Lang: lang}.N("tries", *de.AttemptsLeft)
+		out.Message += " " + pageData{Lang: lang}.N(triesKey(de), *tries)
 		return &out
 	}
 	p := pageData{Lang: lang}
@@ -145,8 +160,16 @@ func localError(lang string, de *twostep.Error) *twostep.Error {
 	}
 	out := *de
 	out.Message = text
-	if counted && de.AttemptsLeft != nil && *de.AttemptsLeft > 0 {
-		out.Message += " " + p.N("tries", *de.AttemptsLeft)
+	if counted && tries != nil && *tries > 0 {
+		out.Message += " " + p.N(triesKey(de), *tries)
 	}
 	return &out
+}
+
+// triesKey names the sentence for the tries left: before the pause, or with this code.
+func triesKey(de *twostep.Error) string {
+	if de.TriesBeforeLock != nil {
+		return "tries.lock"
+	}
+	return "tries"
 }

@@ -13,9 +13,9 @@ func TestSpanishPages(t *testing.T) {
 		p.user("jdoe", twostep.RoleProvider)
 		c := p.client()
 		es := c.do("GET", "/login", nil, "Accept", "text/html", "Accept-Language", "es-MX,es;q=0.9,en;q=0.5")
-		contains(t, es, `<html lang="es">`, "Iniciar sesión", "Nombre de usuario", "Entrar", `hreflang="en"`)
+		contains(t, es, `<html lang="es">`, ">Iniciar sesión</button>", "Nombre de usuario", `hreflang="en"`)
 		en := c.do("GET", "/login", nil, "Accept", "text/html", "Accept-Language", "fr-FR,en;q=0.5")
-		contains(t, en, `<html lang="en">`, "Log In", `hreflang="es"`)
+		contains(t, en, `<html lang="en">`, ">Sign in</button>", `hreflang="es"`)
 		// The switch remembers the choice over the browser's.
 		redirectsTo(t, c.page("/lang?to=es&next=/login"), "/login")
 		contains(t, c.page("/login"), "Iniciar sesión")

@@ -119,6 +119,7 @@ func (s *Server) pageTurnOn(w http.ResponseWriter, r *http.Request, a *twostep.A
 type confirmView struct {
 	Action, Explain, Button string
 	Danger                  bool
+	Cancel                  string // where Cancel leads; My Account when empty
 }
 
 func (s *Server) turnOffPage(r *http.Request, a *twostep.Auth) pageData {

@@ -10,61 +10,6 @@ import (
 	"github.com/providerportal/portal/internal/twostep"
 )
 
-type staffView struct{ Centers []twostep.Center }
-
-func (s *Server) staffData(r *http.Request, a *twostep.Auth) (pageData, error) {
-	list, err := s.svc.ListCenters(r.Context(), a.User)
-	if err != nil {
-		return pageData{}, err
-	}
-	d := s.page(r, a, "staff.title")
-	d.D = staffView{Centers: list}
-	d.Flash = flashFrom(r, d, nil)
-	return d, nil
-}
-
-func (s *Server) pageStaff(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
-	d, err := s.staffData(r, a)
-	if err != nil {
-		return err
-	}
-	s.render(w, r, http.StatusOK, "staff", d)
-	return nil
-}
-
-func (s *Server) pageStaffCreateCenter(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
-	form := map[string]string{"name": r.PostFormValue("name"), "username": r.PostFormValue("username"), "email": r.PostFormValue("email")}
-	_, _, err := s.svc.CreateCenterWithAdmin(r.Context(), a.User, form["name"], twostep.NewUser{Username: form["username"], Email: form["email"],
-		Password: r.PostFormValue("password")}, clientOf(r))
-	if err != nil {
-		d, derr := s.staffData(r, a)
-		if derr != nil {
-			return derr
-		}
-		d.Form = form
-		s.formError(w, r, "staff", d, err)
-		return nil
-	}
-	http.Redirect(w, r, "/staff?done=center", http.StatusSeeOther)
-	return nil
-}
-
-func (s *Server) pageStaffBeta(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	on, err := strconv.ParseBool(r.PostFormValue("on"))
-	if err != nil {
-		return twostep.Errorf(twostep.EInvalid, "Choose on or off.")
-	}
-	if _, err := s.svc.SetTwoStepAvailable(r.Context(), a.User, id, on, clientOf(r)); err != nil {
-		return err
-	}
-	http.Redirect(w, r, "/staff", http.StatusSeeOther)
-	return nil
-}
-
 type typeChoice struct {
 	Type    twostep.MethodType
 	Allowed bool
@@ -207,7 +152,7 @@ func (s *Server) pageAdminCSV(w http.ResponseWriter, r *http.Request, a *twostep
 // address is built from the stored username, escaped, never from the request.
 func (s *Server) resetPage(r *http.Request, a *twostep.Auth, u *twostep.User) pageData {
 	d := s.page(r, a, "reset.title")
-	d.D = confirmView{Action: "/admin/users/" + url.PathEscape(u.Username) + "/reset", Explain: d.T("reset.explain", u.Username), Button: d.T("reset.title"), Danger: true}
+	d.D = confirmView{Action: "/admin/users/" + url.PathEscape(u.Username) + "/reset", Explain: d.T("reset.explain", u.Username), Button: d.T("reset.title"), Danger: true, Cancel: "/admin"}
 	return d
 }
 

@@ -55,6 +55,10 @@ type challengeView struct {
 	ResendIn    time.Duration
 	TrustDays   int  // > 0: offer "don't ask again on this browser" (B23)
 	Reset       bool // a password reset, not a sign-in (B21)
+	// LockedUntil is set while wrong codes pause the second step (B3): the
+	// page says until when and its forms are disabled.
+	LockedUntil time.Time
+	LockedFor   time.Duration
 }
 
 func (s *Server) challengeData(r *http.Request, a *twostep.Auth) (pageData, error) {
@@ -63,7 +67,7 @@ func (s *Server) challengeData(r *http.Request, a *twostep.Auth) (pageData, erro
 		return pageData{}, err
 	}
 	v := challengeView{Methods: res.Methods, Selected: a.Session.Selected, HasRecovery: res.RecoveryCodes,
-		TrustDays: s.svc.TrustedBrowserDays(a), Reset: a.Session.Resetting()}
+		TrustDays: s.svc.TrustedBrowserDays(a), Reset: a.Session.Resetting(), LockedUntil: res.LockedUntil, LockedFor: res.LockedFor}
 	for _, m := range res.Methods {
 		v.HasTOTP = v.HasTOTP || m.Type == twostep.MethodTOTP
 	}
@@ -122,7 +126,7 @@ func (s *Server) pageSendCode(w http.ResponseWriter, r *http.Request, a *twostep
 		if derr != nil {
 			return derr
 		}
-		s.formError(w, r, "challenge", d, err)
+		s.challengeError(w, r, d, err)
 		return nil
 	}
 	http.Redirect(w, r, "/login/verify", http.StatusSeeOther)
@@ -141,7 +145,7 @@ func (s *Server) pageVerify(w http.ResponseWriter, r *http.Request, a *twostep.A
 		if de, ok := err.(*twostep.Error); ok && de.Field == "" && de.Code != twostep.ELocked {
 			de.Field = "code"
 		}
-		s.formError(w, r, "challenge", d, err)
+		s.challengeError(w, r, d, err)
 		return nil
 	}
 	s.metrics.signIn("second_step", string(a.Session.State))
@@ -155,6 +159,17 @@ func (s *Server) pageVerify(w http.ResponseWriter, r *http.Request, a *twostep.A
 	}
 	http.Redirect(w, r, s.signedInPath(r), http.StatusSeeOther)
 	return nil
+}
+
+// challengeError shows the second step again after err. A pause for wrong
+// codes is the page's own notice (until when, forms disabled), not an error
+// message beside the code box.
+func (s *Server) challengeError(w http.ResponseWriter, r *http.Request, d pageData, err error) {
+	if twostep.ErrorCode(err) == twostep.ELocked && !d.D.(challengeView).LockedUntil.IsZero() {
+		s.render(w, r, http.StatusLocked, "challenge", d)
+		return
+	}
+	s.formError(w, r, "challenge", d, err)
 }
 
 func (s *Server) pageNotice(w http.ResponseWriter, r *http.Request, a *twostep.Auth) error {

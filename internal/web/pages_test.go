@@ -47,7 +47,7 @@ func TestPagesSignInAndTwoStepWithoutJavaScript(t *testing.T) {
 		p.user("jdoe", twostep.RoleProvider)
 		c := p.client()
 		redirectsTo(t, c.page("/"), "/login")
-		contains(t, c.page("/login"), `<label for="username">Username</label>`, `autocomplete="current-password"`, "Log In")
+		contains(t, c.page("/login"), `<label for="username">Username</label>`, `autocomplete="current-password"`, ">Sign in</button>")
 		a := c.form("/login", "username", "jdoe", "password", "wrong password here")
 		if a.status != 401 {
 			t.Fatalf("wrong password page: %d", a.status)
@@ -96,7 +96,7 @@ func TestPagesSignInAndTwoStepWithoutJavaScript(t *testing.T) {
 		p.clock.Add(5 * time.Minute)
 		redirectsTo(t, c.form("/login/send-code", "method", "email"), "/login/verify")
 		contains(t, c.page("/login/verify"), "We sent a code to j•••@example.net.", "Confirm", `data-wait="300"`, "Use another method")
-		contains(t, c.form("/login/verify", "method", "email", "code", "000000"), "not right", "You have 4 more tries")
+		contains(t, c.form("/login/verify", "method", "email", "code", "000000"), "not right", "You have 9 more tries before signing in is paused.")
 		redirectsTo(t, c.form("/login/verify", "method", "email", "code", p.lastCode("j@example.net")), "/account")
 		contains(t, c.page("/account"), "My Account", "this browser")
 

@@ -85,8 +85,9 @@ func TestAdminAndStaffPages(t *testing.T) {
 			t.Fatal("a refused form left a center behind")
 		}
 		redirectsTo(t, staff.form("/staff/centers", "name", "Oak School", "username", "oakadmin", "email", "oak@example.org", "password", pw), "/staff?done=center")
-		redirectsTo(t, staff.form("/staff/centers/1/beta", "on", "true"), "/staff")
-		contains(t, staff.page("/staff"), "Turn beta off")
+		redirectsTo(t, staff.form("/staff/centers/1/beta", "on", "true"), "/staff?done=beta-on&who=Maple+Clinic")
+		contains(t, staff.page("/staff?done=beta-on&who=Maple+Clinic"), "Turn beta off", "The 2-Step Verification beta is on for Maple Clinic.")
+		contains(t, staff.page("/staff/centers/1/beta"), "Turn the beta off for Maple Clinic?", `name="on" value="false"`)
 
 		p.user("jdoe", twostep.RoleProvider)
 		admin := p.client()

@@ -194,6 +194,7 @@ func (s *Server) routes() *routeTable {
 	mux.HandleFunc("GET /dev/outbox", s.authed(full, s.pageDevOutbox))
 	mux.HandleFunc("GET /staff", s.authed(full, s.pageStaff))
 	mux.HandleFunc("POST /staff/centers", s.authed(full, s.pageStaffCreateCenter))
+	mux.HandleFunc("GET /staff/centers/{id}/beta", s.authed(full, s.pageStaffBetaForm))
 	mux.HandleFunc("POST /staff/centers/{id}/beta", s.authed(full, s.pageStaffBeta))
 	mux.HandleFunc("GET /staff/audit", s.authed(full, s.pageAudit))
 	mux.HandleFunc("GET /staff/audit.csv", s.authed(full, s.pageAuditCSV))

@@ -27,6 +27,15 @@
   if (bad) bad.focus();
 })();
 
+// While wrong codes pause signing in, the page says until when and its forms
+// are disabled; once the time has passed, load the page again so they work.
+(function () {
+  var lock = document.querySelector("[data-locked-until]");
+  if (!lock) return;
+  var wait = parseInt(lock.getAttribute("data-locked-until"), 10) - Date.now();
+  setTimeout(function () { location.reload(); }, Math.max(wait, 0) + 1000);
+})();
+
 // Tools that need a script (Copy, Download, Print) stay hidden without one:
 // the text they work on is on the page, selectable, either way.
 (function () {

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/providerportal/portal/internal/deliver/delivertest"
+)
+
+// signInWords is what the sign-in pages say in one language (issue 13).
+type signInWords struct {
+	lang, signIn, cont, send, paused, tries string
+}
+
+var signInLanguages = []signInWords{
+	{"en", "Sign in", "Continue", "Send Code", "signing in is paused until", "before signing in is paused"},
+	{"es", "Iniciar sesión", "Continuar", "Enviar código", "el inicio de sesión está en pausa hasta las", "antes de que el inicio de sesión quede en pausa"},
+}
+
+// TestBrowserSignInPages covers issue 13's sign-in items at phone and desktop
+// width, in English and Spanish: one term for signing in (13), the method
+// choice's button saying what happens next (9), and the pause after wrong
+// codes: one counter, the form disabled, until when in the center's time (5).
+func TestBrowserSignInPages(t *testing.T) {
+	chromiumPath(t)
+	for _, width := range []int64{375, 1280} {
+		t.Run(fmt.Sprint(width), func(t *testing.T) {
+			mail := delivertest.StartSMTP(t, "portal", "mailpass")
+			srv := startServer(t, "PORTAL_SMTP_URL="+mail.URL(), "PORTAL_MAIL_FROM=Provider Portal <portal@example.org>",
+				"PORTAL_LOCKOUT_FAILURES=4", "PORTAL_TIME_ZONE=America/Chicago")
+			for i, w := range signInLanguages {
+				user := []string{"demo-provider", "demo-nurse"}[i]
+				t.Run(w.lang, func(t *testing.T) { signInPages(t, srv, mail, width, w, user) })
+			}
+		})
+	}
+}
+
+func signInPages(t *testing.T, srv *server, mail *delivertest.SMTPServer, width int64, w signInWords, user string) {
+	pw := srv.passwords[user]
+	app := addTOTP(t, srv.url, user, pw)
+	b := newBrowser(t, srv.url, width, true)
+	b.open("/lang?to=" + w.lang + "&next=/login")
+
+	// One term: the page's title and its button agree.
+	if h1, button := b.text("h1"), b.text(`form[action="/login"] button[type=submit]`); h1 != w.signIn || button != w.signIn {
+		t.Fatalf("title %q, button %q: want %q for both", h1, button, w.signIn)
+	}
+	b.fitsSignIn("sign-in")
+
+	// The email as a second method, so that the choice has both kinds.
+	b.fill("username", user)
+	b.fill("password", pw)
+	b.click(`form[action="/login"] button[type=submit]`)
+	b.fill("code", app.code())
+	b.click(`form[action="/login/verify"] button[type=submit]`)
+	b.open("/account/methods/email/add")
+	b.fill("email", user+".home.address@example.net")
+	b.fill("confirm_email", user+".home.address@example.net")
+	b.click(`form[action="/account/methods/email/add"] button[type=submit]`)
+	b.fill("code", mail.Last(t, user+".home.address@example.net").Code())
+	b.click(`form[action="/account/methods/email/verify"] button[type=submit]`)
+	b.click(`form[action="/logout"] button`)
+
+	// The choice: Continue for the app, Send Code for the email; the
+	// explanation above the buttons; the masked address on one line.
+	b.signIn(user, pw)
+	b.open("/login/verify?choose=1")
+	shown := func() string {
+		return b.eval(`[...document.querySelectorAll("form.choose button[type=submit]")].filter(e => e.offsetParent !== null).map(e => e.textContent).join("|")`)
+	}
+	if got := shown(); got != w.cont {
+		t.Fatalf("with the app chosen the buttons read %q, want %q", got, w.cont)
+	}
+	b.click("#m-email")
+	if got := shown(); got != w.send {
+		t.Fatalf("with the email chosen the buttons read %q, want %q", got, w.send)
+	}
+	if lines := b.eval(`String(document.querySelector(".masked").getClientRects().length)`); lines != "1" {
+		t.Fatalf("the masked address breaks over %s lines", lines)
+	}
+	if above := b.eval(`String(document.querySelector("form.choose .hint").getBoundingClientRect().bottom <= document.querySelector("form.choose .when-sends").getBoundingClientRect().top)`); above != "true" {
+		t.Fatal("the explanation is not above the button")
+	}
+	b.fitsSignIn("choose-email")
+	b.click("#m-totp")
+	b.fitsSignIn("choose-app")
+	b.click(`form.choose button.when-continues`)
+
+	// Wrong codes: one counter that goes down, then the pause.
+	for left := 3; left >= 1; left-- {
+		b.fill("code", "000000")
+		b.click(`form[action="/login/verify"] button[type=submit]`)
+		text := b.text("#code-error")
+		if want := fmt.Sprint(left); !strings.Contains(text, want) || !strings.Contains(text, w.tries) {
+			t.Fatalf("after a wrong code: %q, want %s tries %q", text, want, w.tries)
+		}
+		if focused := b.eval(`document.activeElement.id`); focused != "code" {
+			t.Fatalf("focus on %q after a wrong code", focused)
+		}
+	}
+	b.fill("code", "000000")
+	b.click(`form[action="/login/verify"] button[type=submit]`)
+	b.pausedUntil(w)
+	b.fitsSignIn("paused")
+
+	// A new sign-in shows the pause at once.
+	b.click(`form[action="/logout"] button`)
+	b.signIn(user, pw)
+	b.pausedUntil(w)
+	b.fitsSignIn("paused-again")
+}
+
+// pausedUntil checks the page of a paused second step: the time to try again
+// (the center's time zone), every field and button of the step disabled.
+func (b *browser) pausedUntil(w signInWords) {
+	b.t.Helper()
+	chicago, _ := time.LoadLocation("America/Chicago")
+	text := b.text(".lock")
+	ok := false
+	for _, d := range []time.Duration{-time.Minute, 0, time.Minute} {
+		ok = ok || strings.Contains(text, w.paused+" "+time.Now().Add(15*time.Minute+d).In(chicago).Format("15:04"))
+	}
+	if !ok {
+		b.t.Fatalf("the pause says %q", text)
+	}
+	if usable := b.eval(`String([...document.querySelectorAll("main input, main button")].filter(e => !e.matches(":disabled")).length)`); usable != "0" {
+		b.t.Fatalf("%s fields or buttons still usable while paused", usable)
+	}
+}
+
+// fitsSignIn checks the page at its width: nothing scrolls sideways; then the
+// screenshot and the accessibility check.
+func (b *browser) fitsSignIn(name string) {
+	b.t.Helper()
+	if w := b.eval(`String(document.documentElement.scrollWidth <= innerWidth)`); w != "true" {
+		b.shot("failure-" + name)
+		b.t.Fatalf("%s scrolls sideways: %s px in %d", name, b.eval(`String(document.documentElement.scrollWidth)`), b.width)
+	}
+	b.shot(name)
+}
