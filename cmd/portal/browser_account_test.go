@@ -123,6 +123,9 @@ func browserAccount(t *testing.T, width int64, lang string) {
 	b.press(`button[data-copy="secret-key"]`)
 	b.see(w["copied"])
 	b.state("totp-setup")
+	if width == 375 && lang == "en" {
+		b.readmeShot("totp-setup.png", "h1")
+	}
 	b.fill("code", "000000")
 	b.click(`form[action="/account/methods/totp/verify"] button[type=submit]`)
 	b.see(w["wrong"])
@@ -161,6 +164,9 @@ func browserAccount(t *testing.T, width int64, lang string) {
 		t.Fatal("Done works before 'I saved these' is ticked")
 	}
 	b.state("first-recovery-codes")
+	if width == 375 && lang == "en" {
+		b.readmeShot("recovery-codes.png", "")
+	}
 	b.saveCodes()
 	b.see(w["saved"])
 	b.state("account-after-first-method")
@@ -210,6 +216,9 @@ func browserAccount(t *testing.T, width int64, lang string) {
 	}
 	b.see(long)
 	b.state("account-three-methods")
+	if width == 375 && lang == "en" {
+		b.readmeShot("account.png", "#two-step")
+	}
 
 	// Show password (progressive) and new recovery codes, which replace the first.
 	b.click(`a[href="/account/recovery-codes"]`)
@@ -236,6 +245,9 @@ func browserAccount(t *testing.T, width int64, lang string) {
 	b.signIn("demo-nurse", srv.passwords["demo-nurse"])
 	b.see(w["grace"])
 	b.state("grace-notice")
+	if width == 375 && lang == "en" {
+		b.readmeShot("grace-notice.png", "")
+	}
 	b.click(`button[value="setup"]`)
 	if b.eval(`location.hash`) != "#two-step" {
 		t.Fatalf("Set up now lands at %q", b.eval(`location.href`))

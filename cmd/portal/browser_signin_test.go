@@ -85,6 +85,9 @@ func signInPages(t *testing.T, srv *server, mail *delivertest.SMTPServer, width 
 		t.Fatal("the explanation is not above the button")
 	}
 	b.fitsSignIn("choose-email")
+	if width == 375 && w.lang == "en" {
+		b.readmeShot("sign-in-choose.png", "")
+	}
 	b.click("#m-totp")
 	b.fitsSignIn("choose-app")
 	b.click(`form.choose button.when-continues`)
@@ -100,11 +103,17 @@ func signInPages(t *testing.T, srv *server, mail *delivertest.SMTPServer, width 
 		if focused := b.eval(`document.activeElement.id`); focused != "code" {
 			t.Fatalf("focus on %q after a wrong code", focused)
 		}
+		if left == 3 && width == 375 && w.lang == "en" {
+			b.readmeShot("sign-in-code.png", "")
+		}
 	}
 	b.fill("code", "000000")
 	b.click(`form[action="/login/verify"] button[type=submit]`)
 	b.pausedUntil(w)
 	b.fitsSignIn("paused")
+	if width == 375 && w.lang == "en" {
+		b.readmeShot("sign-in-paused.png", "")
+	}
 
 	// A new sign-in shows the pause at once.
 	b.click(`form[action="/logout"] button`)

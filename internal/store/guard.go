@@ -182,6 +182,36 @@ func (s *Store) ReplaceRecoveryCodes(ctx context.Context, userID int64, hashes [
 	})
 }
 
+// AddFirstRecoveryCodes gives the user recovery codes only while they have no
+// unused ones, decided in the same transaction as the write: the user's row is
+// locked first (PostgreSQL; SQLite has one writer), so two requests at once
+// cannot both hand out a first set. added is false when codes were left.
+func (s *Store) AddFirstRecoveryCodes(ctx context.Context, userID int64, hashes []string) (added bool, err error) {
+	err = s.tx(ctx, func(tx *sqlTx) error {
+		if _, err := tx.exec(ctx, "UPDATE users SET two_step_on = two_step_on WHERE id = ?", userID); err != nil {
+			return fmt.Errorf("first recovery codes: lock user: %w", err)
+		}
+		var left int
+		if err := tx.queryRow(ctx, qCountRecovery, userID).Scan(&left); err != nil {
+			return fmt.Errorf("first recovery codes: %w", err)
+		}
+		if left > 0 {
+			return nil
+		}
+		if _, err := tx.exec(ctx, qDeleteRecovery, userID); err != nil {
+			return fmt.Errorf("first recovery codes: %w", err)
+		}
+		for _, h := range hashes {
+			if _, err := tx.exec(ctx, qInsertRecovery, userID, h); err != nil {
+				return fmt.Errorf("first recovery codes: %w", err)
+			}
+		}
+		added = true
+		return nil
+	})
+	return added, err
+}
+
 // UseRecoveryCode spends a recovery code once.
 func (s *Store) UseRecoveryCode(ctx context.Context, userID int64, hash string, at time.Time) (bool, error) {
 	res, err := s.exec(ctx, qUseRecoveryCode, ms(at), userID, hash)

@@ -552,3 +552,47 @@ func TestConcurrentWritesKeepTheirOwnOutcome(t *testing.T) {
 		}
 	})
 }
+
+// A first set of recovery codes is handed out once, even to requests at once;
+// while codes are left nothing replaces them, and once all are used a new
+// first set may come.
+func TestFirstRecoveryCodesOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		_, u := seedUser(t, s, "jdoe")
+		var added atomic.Int32
+		var wg sync.WaitGroup
+		for i := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ok, err := s.AddFirstRecoveryCodes(ctx, u.ID, []string{fmt.Sprint("a", i), fmt.Sprint("b", i)})
+				if err != nil {
+					t.Error(err)
+				}
+				if ok {
+					added.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		if n, _ := s.CountRecoveryCodes(ctx, u.ID); added.Load() != 1 || n != 2 {
+			t.Fatalf("%d sets added, %d codes left", added.Load(), n)
+		}
+		for i := range 8 {
+			s.UseRecoveryCode(ctx, u.ID, fmt.Sprint("a", i), t0)
+		}
+		if ok, _ := s.AddFirstRecoveryCodes(ctx, u.ID, []string{"c"}); ok {
+			t.Fatal("a first set replaced a code still left")
+		}
+		for i := range 8 {
+			s.UseRecoveryCode(ctx, u.ID, fmt.Sprint("b", i), t0)
+		}
+		if ok, _ := s.AddFirstRecoveryCodes(ctx, u.ID, []string{"c"}); !ok {
+			t.Fatal("no new set once every code was used")
+		}
+		if n, _ := s.CountRecoveryCodes(ctx, u.ID); n != 1 {
+			t.Fatalf("%d codes left", n)
+		}
+	})
+}

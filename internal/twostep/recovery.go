@@ -68,18 +68,24 @@ func (s *Service) GenerateRecoveryCodes(ctx context.Context, a *Auth, password s
 // replaceRecoveryCodes stores a new set of codes (only their keyed hashes) in
 // place of any earlier one, audits it, and returns the codes to show once.
 func (s *Service) replaceRecoveryCodes(ctx context.Context, a *Auth, c Client) ([]string, error) {
-	codes := make([]string, recoveryCount)
-	hashes := make([]string, recoveryCount)
-	for i := range codes {
-		codes[i] = newRecoveryCode()
-		norm, _ := normalizeRecoveryCode(codes[i])
-		hashes[i] = s.keys.codeHash(a.User.ID, "recovery", norm)
-	}
+	codes, hashes := s.newRecoveryCodes(a.User.ID)
 	if err := s.store.ReplaceRecoveryCodes(ctx, a.User.ID, hashes); err != nil {
 		return nil, err
 	}
 	s.audit(ctx, a.centerID(), a.User.Username, "recovery_codes_generated", a.User.Username, c, "")
 	return codes, nil
+}
+
+// newRecoveryCodes makes a set of recovery codes and the hashes to store.
+func (s *Service) newRecoveryCodes(userID int64) (codes, hashes []string) {
+	codes = make([]string, recoveryCount)
+	hashes = make([]string, recoveryCount)
+	for i := range codes {
+		codes[i] = newRecoveryCode()
+		norm, _ := normalizeRecoveryCode(codes[i])
+		hashes[i] = s.keys.codeHash(userID, "recovery", norm)
+	}
+	return codes, hashes
 }
 
 func (s *Service) useRecoveryCode(ctx context.Context, u *User, input string, now time.Time) error {

@@ -26,12 +26,16 @@ func (s *Service) FirstRecoveryCodes(ctx context.Context, a *Auth, c Client) ([]
 	if err != nil {
 		return nil, fmt.Errorf("first recovery codes: %w", err)
 	}
-	left, err := s.store.CountRecoveryCodes(ctx, a.User.ID)
-	if err != nil {
-		return nil, fmt.Errorf("first recovery codes: %w", err)
-	}
-	if n == 0 || left > 0 {
+	if n == 0 {
 		return nil, nil
 	}
-	return s.replaceRecoveryCodes(ctx, a, c)
+	// Whether codes are left is decided with the write (two requests at once
+	// never hand out two sets, the second replacing the first).
+	codes, hashes := s.newRecoveryCodes(a.User.ID)
+	added, err := s.store.AddFirstRecoveryCodes(ctx, a.User.ID, hashes)
+	if err != nil || !added {
+		return nil, err
+	}
+	s.audit(ctx, a.centerID(), a.User.Username, "recovery_codes_generated", a.User.Username, c, "")
+	return codes, nil
 }

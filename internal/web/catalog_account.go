@@ -2,7 +2,7 @@ package web
 
 // The words of a provider's own 2-Step pages (My Account, adding a method,
 // recovery codes, the grace notice), kept beside the main catalogues so each
-// page family has its own file. init adds them to catalogEN and catalogES.
+// page family has its own file. catalogEN and catalogES include them (merged).
 var accountEN = catalog{
 	// Method names inside a sentence ("Your mobile phone number is verified").
 	"method.lower.totp": "authenticator app", "method.lower.phone": "mobile phone number", "method.lower.email": "email address",
@@ -73,11 +73,10 @@ var accountES = catalog{
 	"password.show": "Mostrar", "password.show.label": "Mostrar la contraseña",
 }
 
-func init() {
-	for k, v := range accountEN {
-		catalogEN[k] = v
+// merged is a catalogue with the words of a page family added to it.
+func merged(base catalog, more catalog) catalog {
+	for k, v := range more {
+		base[k] = v
 	}
-	for k, v := range accountES {
-		catalogES[k] = v
-	}
+	return base
 }

@@ -2,7 +2,7 @@ package web
 
 // catalogEN is every English text of the pages. Error messages come from the
 // domain in English; other languages translate them by error code (catalogES).
-var catalogEN = catalog{
+var catalogEN = merged(catalog{
 	"lang.name": "English", "skip": "Skip to content", "nav.account": "My Account", "nav.center": "My center", "nav.centers": "Centers",
 	"nav.outbox": "Dev outbox", "nav.signout": "Sign out", "nav.language": "Language",
 	"method.totp": "Authenticator app", "method.phone": "Mobile phone number", "method.email": "Email address", "method.recovery": "Recovery code",
@@ -181,4 +181,4 @@ var catalogEN = catalog{
 	"audit.s.passkey_counter_regressed": "A passkey of %[1]s was refused: its counter went backwards, as if it was copied (%[3]s)",
 	"passkey.step.notoffered":           "Passkeys cannot be used at this address of the portal. Use another method or a recovery code, or ask your administrator.",
 	"audit.cli":                         "with the portal command",
-}
+}, accountEN)

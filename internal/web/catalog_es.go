@@ -2,7 +2,7 @@ package web
 
 // catalogES is every Spanish text of the pages, with the same keys as catalogEN,
 // plus error messages by error code ("err.CODE").
-var catalogES = catalog{
+var catalogES = merged(catalog{
 	"lang.name": "Español", "skip": "Ir al contenido", "nav.account": "Mi cuenta", "nav.center": "Mi centro", "nav.centers": "Centros",
 	"nav.outbox": "Buzón de prueba", "nav.signout": "Cerrar sesión", "nav.language": "Idioma",
 	"method.totp": "App de autenticación", "method.phone": "Número de teléfono móvil", "method.email": "Correo electrónico", "method.recovery": "Código de recuperación",
@@ -205,4 +205,4 @@ var catalogES = catalog{
 	"audit.s.passkey_counter_regressed": "Se rechazó una llave de acceso de %[1]s: su contador retrocedió, como si la hubieran copiado (%[3]s)",
 	"passkey.step.notoffered":           "No se pueden usar llaves de acceso en esta dirección del portal. Use otro método o un código de recuperación, o pregunte a su administrador.",
 	"audit.cli":                         "con el comando portal",
-}
+}, accountES)

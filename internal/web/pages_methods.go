@@ -186,11 +186,9 @@ func (s *Server) pageVerifySetup(w http.ResponseWriter, r *http.Request, a *twos
 // number is verified", not "Your Mobile phone number…".
 func (p pageData) MethodLower(t twostep.MethodType) string { return p.T("method.lower." + string(t)) }
 
-func init() {
-	funcs["wbr"] = wbr
-	funcs["codesOf"] = func(p pageData, codes []string, next string) codesView {
-		return codesView{P: p, Codes: codes, Next: next}
-	}
+// codesOf gives the "recoverycodes" partial the page, the codes and where Done leads.
+func codesOf(p pageData, codes []string, next string) codesView {
+	return codesView{P: p, Codes: codes, Next: next}
 }
 
 // codesView is what the "recoverycodes" partial gets: the page, the codes and

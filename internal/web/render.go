@@ -82,6 +82,8 @@ var funcs = template.FuncMap{
 		return m.Label
 	},
 	"seconds": func(d time.Duration) int { return int((d + time.Second - 1) / time.Second) },
+	"wbr":     wbr,
+	"codesOf": codesOf,
 }
 
 // parsePages parses each page with the layout.
