@@ -71,13 +71,7 @@ var accountWords = map[string]map[string]string{
 }
 
 func TestBrowserAccountPages(t *testing.T) {
-	for _, width := range []int64{375, 1280} {
-		for _, lang := range []string{"en", "es"} {
-			t.Run(map[int64]string{1280: "desktop", 375: "phone"}[width]+"-"+lang, func(t *testing.T) {
-				browserAccount(t, width, lang)
-			})
-		}
-	}
+	eachWidthAndLanguage(t, browserAccount)
 }
 
 func browserAccount(t *testing.T, width int64, lang string) {
@@ -265,13 +259,7 @@ func browserAccount(t *testing.T, width int64, lang string) {
 // script-only buttons stay hidden, a wrong code puts the cursor back in the
 // box, and "I saved these" still has to be ticked before Done.
 func TestBrowserAccountWithoutJavaScript(t *testing.T) {
-	for _, width := range []int64{375, 1280} {
-		for _, lang := range []string{"en", "es"} {
-			t.Run(map[int64]string{1280: "desktop", 375: "phone"}[width]+"-"+lang, func(t *testing.T) {
-				accountWithoutJS(t, width, lang)
-			})
-		}
-	}
+	eachWidthAndLanguage(t, accountWithoutJS)
 }
 
 func accountWithoutJS(t *testing.T, width int64, lang string) {

@@ -37,34 +37,10 @@ var adminWords = map[string]map[string]string{
 func TestBrowserAdminPages(t *testing.T) {
 	chromiumPath(t)
 	srv := startServer(t, "PORTAL_STAFF_TWO_STEP=optional") // the manager's own 2SV is another test's
-	for _, width := range []int64{375, 1280} {
-		for _, lang := range []string{"en", "es"} {
-			t.Run(fmt.Sprintf("%dpx-%s", width, lang), func(t *testing.T) {
-				adminFlow(t, srv, width, lang)
-				staffFlow(t, srv, width, lang)
-			})
-		}
-	}
-}
-
-// fits fails unless the page fits the window's width and every header link
-// sits on one line; then it takes the screenshot (and runs axe).
-func (b *browser) fits(state string) {
-	b.t.Helper()
-	if got := b.eval(`document.documentElement.scrollWidth <= innerWidth ? "" : document.documentElement.scrollWidth + " > " + innerWidth`); got != "" {
-		b.shot("failure-" + state)
-		b.t.Fatalf("%s scrolls sideways: %s", state, got)
-	}
-	if broken := b.eval(`[...document.querySelectorAll("header nav a, header nav button")].filter(a => a.getClientRects().length != 1).map(a => a.textContent).join(", ")`); broken != "" {
-		b.t.Errorf("%s: header links broken across lines: %s", state, broken)
-	}
-	b.shot(state)
-}
-
-// useLanguage switches the page language and opens next.
-func (b *browser) useLanguage(lang, next string) {
-	b.t.Helper()
-	b.open("/lang?to=" + lang + "&next=" + next)
+	eachWidthAndLanguage(t, func(t *testing.T, width int64, lang string) {
+		adminFlow(t, srv, width, lang)
+		staffFlow(t, srv, width, lang)
+	})
 }
 
 // focused is the id of the element that has the keyboard focus.
@@ -315,30 +291,26 @@ func staffFlow(t *testing.T, srv *server, width int64, lang string) {
 func TestBrowserAdminWithoutJavaScript(t *testing.T) {
 	chromiumPath(t)
 	srv := startServer(t, "PORTAL_STAFF_TWO_STEP=optional")
-	for _, width := range []int64{375, 1280} {
-		for _, lang := range []string{"en", "es"} {
-			t.Run(fmt.Sprintf("%dpx-%s", width, lang), func(t *testing.T) {
-				w := adminWords[lang]
-				b := newBrowser(t, srv.url, width, false)
-				b.signIn("manager", srv.passwords["manager"])
-				b.useLanguage(lang, "/staff")
-				b.click(`form[action="/staff/centers"] button[type=submit]`)
-				b.see(w["summary"])
-				if links := b.eval(`[...document.querySelectorAll(".error-summary a")].map(a => a.getAttribute("href")).join(" ")`); !strings.HasPrefix(links, "#name #username") {
-					t.Errorf("error summary links %q", links)
-				}
-				b.fits("create-center-empty")
-
-				b.open("/staff")
-				b.click(`a[href="/staff/centers/1/beta"]`)
-				b.see(fmt.Sprintf(w["confirm.off"], "Demo Center"))
-				b.fits("beta-off-confirm")
-				b.click(`form[action="/staff/centers/1/beta"] button[type=submit]`)
-				b.see(fmt.Sprintf(w["flash.off"], "Demo Center"))
-				b.fits("beta-off-done")
-				b.click(`form[action="/staff/centers/1/beta"] button[type=submit]`) // on again, at once
-				b.see(fmt.Sprintf(w["flash.on"], "Demo Center"))
-			})
+	eachWidthAndLanguage(t, func(t *testing.T, width int64, lang string) {
+		w := adminWords[lang]
+		b := newBrowser(t, srv.url, width, false)
+		b.signIn("manager", srv.passwords["manager"])
+		b.useLanguage(lang, "/staff")
+		b.click(`form[action="/staff/centers"] button[type=submit]`)
+		b.see(w["summary"])
+		if links := b.eval(`[...document.querySelectorAll(".error-summary a")].map(a => a.getAttribute("href")).join(" ")`); !strings.HasPrefix(links, "#name #username") {
+			t.Errorf("error summary links %q", links)
 		}
-	}
+		b.fits("create-center-empty")
+
+		b.open("/staff")
+		b.click(`a[href="/staff/centers/1/beta"]`)
+		b.see(fmt.Sprintf(w["confirm.off"], "Demo Center"))
+		b.fits("beta-off-confirm")
+		b.click(`form[action="/staff/centers/1/beta"] button[type=submit]`)
+		b.see(fmt.Sprintf(w["flash.off"], "Demo Center"))
+		b.fits("beta-off-done")
+		b.click(`form[action="/staff/centers/1/beta"] button[type=submit]`) // on again, at once
+		b.see(fmt.Sprintf(w["flash.on"], "Demo Center"))
+	})
 }

@@ -273,3 +273,32 @@ func startServer(t *testing.T, env ...string) *server {
 	}
 	return s
 }
+
+// fits fails unless the page fits the window's width and every header link
+// sits on one line; then it takes the screenshot (and runs axe).
+func (b *browser) fits(state string) {
+	b.t.Helper()
+	if got := b.eval(`document.documentElement.scrollWidth <= innerWidth ? "" : document.documentElement.scrollWidth + " > " + innerWidth`); got != "" {
+		b.shot("failure-" + state)
+		b.t.Fatalf("%s scrolls sideways: %s", state, got)
+	}
+	if broken := b.eval(`[...document.querySelectorAll("header nav a, header nav button")].filter(a => a.getClientRects().length != 1).map(a => a.textContent).join(", ")`); broken != "" {
+		b.t.Errorf("%s: header links broken across lines: %s", state, broken)
+	}
+	b.shot(state)
+}
+
+// useLanguage switches the page language and opens next.
+func (b *browser) useLanguage(lang, next string) {
+	b.t.Helper()
+	b.open("/lang?to=" + lang + "&next=" + next)
+}
+
+// eachWidthAndLanguage runs fn at phone and desktop width, in English and Spanish.
+func eachWidthAndLanguage(t *testing.T, fn func(t *testing.T, width int64, lang string)) {
+	for _, width := range []int64{375, 1280} {
+		for _, lang := range []string{"en", "es"} {
+			t.Run(fmt.Sprintf("%dpx-%s", width, lang), func(t *testing.T) { fn(t, width, lang) })
+		}
+	}
+}
