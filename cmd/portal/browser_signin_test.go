@@ -11,12 +11,12 @@ import (
 
 // signInWords is what the sign-in pages say in one language (issue 13).
 type signInWords struct {
-	lang, signIn, cont, send, paused, tries string
+	lang, signIn, cont, send, paused, tries, wait, account string
 }
 
 var signInLanguages = []signInWords{
-	{"en", "Sign in", "Continue", "Send Code", "signing in is paused until", "before signing in is paused"},
-	{"es", "Iniciar sesión", "Continuar", "Enviar código", "el inicio de sesión está en pausa hasta las", "antes de que el inicio de sesión quede en pausa"},
+	{"en", "Sign in", "Continue", "Send Code", "signing in is paused until", "before signing in is paused", "Send a new code (available in ", "My Account"},
+	{"es", "Iniciar sesión", "Continuar", "Enviar código", "el inicio de sesión está en pausa hasta las", "antes de que el inicio de sesión quede en pausa", "Enviar un código nuevo (disponible en ", "Mi cuenta"},
 }
 
 // TestBrowserSignInPages covers issue 13's sign-in items at phone and desktop
@@ -56,6 +56,22 @@ func signInPages(t *testing.T, srv *server, mail *delivertest.SMTPServer, width 
 	b.click(`form[action="/login"] button[type=submit]`)
 	b.fill("code", app.code())
 	b.click(`form[action="/login/verify"] button[type=submit]`)
+
+	// Item 12: an error page says its message once and keeps a signed-in
+	// person's header links.
+	b.open("/admin")
+	title := b.text("h1")
+	if n := b.eval(fmt.Sprintf(`String(document.body.innerText.split(%q).length - 1)`, title)); n != "1" {
+		t.Errorf("the error page says %q %s times", title, n)
+	}
+	if links := b.eval(`String(document.querySelectorAll('header nav a[href="/account"]').length)`); links != "1" {
+		t.Errorf("the error page lost the header's My Account link")
+	}
+	if got := b.text(`header nav a[href="/account"]`); got != w.account {
+		t.Errorf("header link %q on the error page, want %q", got, w.account)
+	}
+	b.fits("error-page")
+
 	b.open("/account/methods/email/add")
 	b.fill("email", user+".home.address@example.net")
 	b.fill("confirm_email", user+".home.address@example.net")
@@ -88,6 +104,16 @@ func signInPages(t *testing.T, srv *server, mail *delivertest.SMTPServer, width 
 	if width == 375 && w.lang == "en" {
 		b.readmeShot("sign-in-choose.png", "")
 	}
+
+	// Send Code: the resend button waits, readable and in the page's language
+	// (its countdown is written by app.js).
+	b.click(`form.choose button.when-sends`)
+	wait := b.eval(`(function(){var e=document.querySelector("button[data-wait]"); return e.disabled + " " + e.textContent})()`)
+	if !strings.HasPrefix(wait, "true "+w.wait) {
+		t.Errorf("the waiting resend button reads %q, want disabled and %q…", wait, w.wait)
+	}
+	b.fits("code-sent")
+	b.open("/login/verify?choose=1")
 	b.click("#m-totp")
 	b.fits("choose-app")
 	b.click(`form.choose button.when-continues`)
