@@ -78,7 +78,9 @@ func TestBrowserPasskeys(t *testing.T) {
 	if n := b.credentials(auth); n != 1 {
 		t.Fatalf("the authenticator keeps %d passkeys", n)
 	}
-	b.click(`a.button[href="/account"]`)
+	// The first method: the first recovery codes come with it.
+	b.see("Save your recovery codes")
+	b.saveCodes()
 	b.see("not used yet")
 	b.shot("passkey-account")
 	b.signOut()

@@ -16,8 +16,9 @@ import (
 type addPasskeyView struct {
 	Step          string // "start", "create" or "done"
 	NeedsPassword bool
-	Options       string // create: {"publicKey": …} for the dialog
-	Name          string // done
+	Options       string   // create: {"publicKey": …} for the dialog
+	Name          string   // done
+	Codes         []string // done: the first recovery codes, when this is the first method
 }
 
 func (s *Server) addPasskeyPage(r *http.Request, a *twostep.Auth, v addPasskeyView) pageData {
@@ -58,7 +59,13 @@ func (s *Server) pageFinishPasskey(w http.ResponseWriter, r *http.Request, a *tw
 	}
 	s.queued()
 	s.setSessionCookie(w, a.Token)
-	s.render(w, r, http.StatusOK, "add_passkey", s.addPasskeyPage(r, a, addPasskeyView{Step: "done", Name: pv.Name}))
+	v := addPasskeyView{Step: "done", Name: pv.Name}
+	// As after any first method: recovery codes now, not as a chore for later.
+	if v.Codes, err = s.svc.FirstRecoveryCodes(r.Context(), a, clientOf(r)); err != nil {
+		s.log.InfoContext(r.Context(), "no first recovery codes", "err", err, "request_id", requestID(r))
+		v.Codes = nil
+	}
+	s.render(w, r, http.StatusOK, "add_passkey", s.addPasskeyPage(r, a, v))
 	return nil
 }
 

@@ -43,7 +43,10 @@ func TestPasskeyPages(t *testing.T) {
 		}
 		contains(t, c.form("/account/methods/passkey/verify", "credential", "not json"), "not a passkey") // the challenge stays
 		done := c.form("/account/methods/passkey/verify", "credential", string(answer))
-		contains(t, done, "Your passkey Work laptop is ready")
+		contains(t, done, "Your passkey Work laptop is ready", `aria-labelledby="codes-h"`, "I have saved these codes")
+		if n := len(regexp.MustCompile(`<code>[a-z0-9]{5}-[a-z0-9]{5}</code>`).FindAll(done.raw, -1)); n != 10 {
+			t.Fatalf("the first passkey's Done page shows %d recovery codes", n)
+		}
 		acct = c.page("/account")
 		contains(t, acct, "Work laptop", "not used yet", `href="/account/methods/passkey/`, `aria-label="Delete the passkey Work laptop"`)
 		id := regexp.MustCompile(`/account/methods/passkey/(\d+)/delete`).FindSubmatch(acct.raw)[1]
