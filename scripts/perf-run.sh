@@ -18,7 +18,9 @@ sync # the copy's writeback must not overlap the measurement
 bin=${PORTAL_BIN:-/tmp/portal}
 load=${PORTAL_LOAD_BIN:-/tmp/portal-load}
 addr=127.0.0.1:18200
-PORTAL_ARGON2=$argon2 PORTAL_DATABASE="sqlite:$run/portal.db" ${PORTAL_RUN_DATABASE:+PORTAL_DATABASE=$PORTAL_RUN_DATABASE} \
+# PORTAL_RUN_DATABASE (with PORTAL_KEY_FILE) runs the server on another database,
+# e.g. PostgreSQL, instead of the copy.
+PORTAL_ARGON2=$argon2 PORTAL_DATABASE="${PORTAL_RUN_DATABASE:-sqlite:$run/portal.db}" \
   "$bin" serve --addr "$addr" >"$run/out.txt" 2>"$run/err.txt" &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$run"' EXIT
