@@ -30,6 +30,7 @@ const (
 	qLockedUntil     = "SELECT locked_until FROM users WHERE id = ?"
 	qUseRecoveryCode = "UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL"
 	qCountRecovery   = "SELECT COUNT(*) FROM recovery_codes WHERE user_id = ? AND used_at IS NULL"
+	qAnyRecovery     = "SELECT COUNT(*) FROM recovery_codes WHERE user_id = ?"
 	qDeleteRecovery  = "DELETE FROM recovery_codes WHERE user_id = ?"
 	qInsertRecovery  = "INSERT INTO recovery_codes (user_id, code_hash) VALUES (?, ?)"
 	qHitThrottleOne  = "INSERT INTO throttle (key, window_start, hits) VALUES (?, ?, 1)" + qThrottleUpsert
@@ -182,24 +183,22 @@ func (s *Store) ReplaceRecoveryCodes(ctx context.Context, userID int64, hashes [
 	})
 }
 
-// AddFirstRecoveryCodes gives the user recovery codes only while they have no
-// unused ones, decided in the same transaction as the write: the user's row is
-// locked first (PostgreSQL; SQLite has one writer), so two requests at once
-// cannot both hand out a first set. added is false when codes were left.
+// AddFirstRecoveryCodes gives the user recovery codes only while they have
+// none at all, used or not (a set that is used up is renewed only with the
+// password, B7), decided in the same transaction as the write: the user's row
+// is locked first (PostgreSQL; SQLite has one writer), so two requests at once
+// cannot both hand out a first set. added is false when they had a set.
 func (s *Store) AddFirstRecoveryCodes(ctx context.Context, userID int64, hashes []string) (added bool, err error) {
 	err = s.tx(ctx, func(tx *sqlTx) error {
 		if _, err := tx.exec(ctx, "UPDATE users SET two_step_on = two_step_on WHERE id = ?", userID); err != nil {
 			return fmt.Errorf("first recovery codes: lock user: %w", err)
 		}
-		var left int
-		if err := tx.queryRow(ctx, qCountRecovery, userID).Scan(&left); err != nil {
+		var had int
+		if err := tx.queryRow(ctx, qAnyRecovery, userID).Scan(&had); err != nil {
 			return fmt.Errorf("first recovery codes: %w", err)
 		}
-		if left > 0 {
+		if had > 0 {
 			return nil
-		}
-		if _, err := tx.exec(ctx, qDeleteRecovery, userID); err != nil {
-			return fmt.Errorf("first recovery codes: %w", err)
 		}
 		for _, h := range hashes {
 			if _, err := tx.exec(ctx, qInsertRecovery, userID, h); err != nil {

@@ -60,6 +60,7 @@ func hotStatements(kind string) []statement {
 		{"code info", qCodeInfo},
 		{"use recovery code", qUseRecoveryCode},
 		{"count recovery codes", qCountRecovery},
+		{"any recovery codes", qAnyRecovery},
 		{"add audit event", qAddAudit},
 		// admin pages
 		{"list a center's users", qListUsers},

@@ -554,8 +554,8 @@ func TestConcurrentWritesKeepTheirOwnOutcome(t *testing.T) {
 }
 
 // A first set of recovery codes is handed out once, even to requests at once;
-// while codes are left nothing replaces them, and once all are used a new
-// first set may come.
+// a person who has had a set, used up or not, never gets a "first" one again
+// (that takes the password, B7), until turning off deletes the set.
 func TestFirstRecoveryCodesOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
@@ -588,11 +588,15 @@ func TestFirstRecoveryCodesOnce(t *testing.T) {
 		for i := range 8 {
 			s.UseRecoveryCode(ctx, u.ID, fmt.Sprint("b", i), t0)
 		}
-		if ok, _ := s.AddFirstRecoveryCodes(ctx, u.ID, []string{"c"}); !ok {
-			t.Fatal("no new set once every code was used")
+		if ok, _ := s.AddFirstRecoveryCodes(ctx, u.ID, []string{"c"}); ok {
+			t.Fatal("a used-up set was renewed as a first one")
 		}
-		if n, _ := s.CountRecoveryCodes(ctx, u.ID); n != 1 {
+		if n, _ := s.CountRecoveryCodes(ctx, u.ID); n != 0 {
 			t.Fatalf("%d codes left", n)
+		}
+		s.ReplaceRecoveryCodes(ctx, u.ID, nil) // turning 2SV off deletes the set
+		if ok, _ := s.AddFirstRecoveryCodes(ctx, u.ID, []string{"c"}); !ok {
+			t.Fatal("no first set after the old one was deleted")
 		}
 	})
 }

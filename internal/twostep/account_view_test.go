@@ -57,6 +57,37 @@ func TestFirstRecoveryCodes(t *testing.T) {
 		if v, _ := e.svc.Account(e.ctx, a); v.TwoStep.RecoveryCodesLeft != 10 || !v.TwoStep.InEffect() {
 			t.Fatalf("account after first codes: %+v", v.TwoStep)
 		}
+		if !e.noticed("maria@example.org", "new recovery codes") {
+			t.Fatal("the first set was not notified (B5)")
+		}
+		// Every code used: a set that is used up is renewed only with the
+		// password (B7), never as a "first" set after adding another method.
+		for _, c := range codes {
+			p := e.auth(e.login("maria").Token)
+			if err := e.svc.VerifyLogin(e.ctx, p, twostep.MethodRecovery, c, client); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p := e.auth(e.login("maria").Token)
+		if err := e.svc.VerifyLogin(e.ctx, p, twostep.MethodEmail, "", client); err == nil {
+			t.Fatal("an empty code passed")
+		}
+		if _, err := e.svc.SendLoginCode(e.ctx, p, twostep.MethodEmail, client); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.VerifyLogin(e.ctx, p, twostep.MethodEmail, e.lastCode("maria@home.example"), client); err != nil {
+			t.Fatal(err)
+		}
+		app, err := e.svc.StartTOTP(e.ctx, p, "", client)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.VerifySetup(e.ctx, p, twostep.MethodTOTP, twostep.TOTPCode(app.Secret, e.clock.Now()), client); err != nil {
+			t.Fatal(err)
+		}
+		if again, err := e.svc.FirstRecoveryCodes(e.ctx, p, client); err != nil || again != nil {
+			t.Fatalf("a used-up set renewed without the password: %d codes, %v", len(again), err)
+		}
 		// A method verified, but the sign-in is no longer recent: the password first.
 		b := e.withTwoStepOn("lee")
 		setup, err := e.svc.StartTOTP(e.ctx, b, "", client)

@@ -9,8 +9,9 @@ import (
 // they verified a method (B1), so losing the phone never means calling
 // support. No password is asked: nothing is replaced, and the person passed a
 // recent sign-in (B16) to add the method. It returns nil, nil when there is
-// nothing to offer: 2SV not in effect (no verified method yet, R4) or codes
-// already exist (getting new ones replaces them and asks for the password, B7).
+// nothing to offer: 2SV not in effect (no verified method yet, R4) or the
+// person has had a set, even one used up (a new set replaces it and asks for
+// the password, B7). Like any new set, the first one is notified (B5).
 // Errors: two_step_not_available, reauthentication_required.
 func (s *Service) FirstRecoveryCodes(ctx context.Context, a *Auth, c Client) ([]string, error) {
 	if err := s.requireAvailable(a); err != nil {
@@ -37,5 +38,6 @@ func (s *Service) FirstRecoveryCodes(ctx context.Context, a *Auth, c Client) ([]
 		return nil, err
 	}
 	s.audit(ctx, a.centerID(), a.User.Username, "recovery_codes_generated", a.User.Username, c, "")
+	s.notify(ctx, a.User, c, "recovery_codes") // as for any new set (B5)
 	return codes, nil
 }

@@ -221,7 +221,8 @@ type GuardStore interface {
 	LockedUntil(ctx context.Context, userID int64) (time.Time, error)
 	ReplaceRecoveryCodes(ctx context.Context, userID int64, hashes []string) error
 	// AddFirstRecoveryCodes stores hashes as the user's recovery codes only while
-	// they have no unused ones, decided with the write; added says whether it did.
+	// they have none at all, used or not, decided with the write; added says
+	// whether it did.
 	AddFirstRecoveryCodes(ctx context.Context, userID int64, hashes []string) (added bool, err error)
 	UseRecoveryCode(ctx context.Context, userID int64, hash string, at time.Time) (bool, error)
 	CountRecoveryCodes(ctx context.Context, userID int64) (int, error)

@@ -57,7 +57,7 @@ func writeUsersCSV(w http.ResponseWriter, center string, users []twostep.UserSta
 
 // csvSafe defuses spreadsheet formulas in a cell.
 func csvSafe(v string) string {
-	if v != "" && strings.ContainsRune("=+-@", rune(v[0])) {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
 		return "'" + v
 	}
 	return v

@@ -56,7 +56,7 @@ func TestPagesLockoutIsClear(t *testing.T) {
 			t.Fatalf("the lock: %d", locked.status)
 		}
 		paused := "signing in is paused until " + at + " (15 minutes from now)."
-		contains(t, locked, paused, "<fieldset disabled>", `data-locked-until=`)
+		contains(t, locked, paused, "<fieldset disabled>", `data-locked-for="900"`)
 		for _, jargon := range []string{"second step is locked", "more tries.", "Use another method"} {
 			if strings.Contains(string(locked.raw), jargon) {
 				t.Fatalf("locked page says %q", jargon)

@@ -20,10 +20,12 @@ func (s *Server) staffData(r *http.Request, a *twostep.Auth) (pageData, error) {
 	d := s.page(r, a, "staff.title")
 	d.D = staffView{Centers: list}
 	d.Flash = flashFrom(r, d, nil)
-	// "The beta is off for X": only for a center that exists, so a crafted
-	// link cannot make the page say anything else.
+	// "The beta is off for X": only for a center that exists and whose beta
+	// is in that state, so a crafted link cannot make the page say anything
+	// else, nor something untrue about a security setting.
 	if done := r.URL.Query().Get("done"); done == "beta-on" || done == "beta-off" {
-		if who := r.URL.Query().Get("who"); slices.ContainsFunc(list, func(c twostep.Center) bool { return c.Name == who }) {
+		on := done == "beta-on"
+		if who := r.URL.Query().Get("who"); slices.ContainsFunc(list, func(c twostep.Center) bool { return c.Name == who && c.TwoStepAvailable == on }) {
 			d.Flash = d.T("flash."+done, who)
 		}
 	}

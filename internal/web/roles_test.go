@@ -87,6 +87,9 @@ func TestAdminAndStaffPages(t *testing.T) {
 		redirectsTo(t, staff.form("/staff/centers", "name", "Oak School", "username", "oakadmin", "email", "oak@example.org", "password", pw), "/staff?done=center")
 		redirectsTo(t, staff.form("/staff/centers/1/beta", "on", "true"), "/staff?done=beta-on&who=Maple+Clinic")
 		contains(t, staff.page("/staff?done=beta-on&who=Maple+Clinic"), "Turn beta off", "The 2-Step Verification beta is on for Maple Clinic.")
+		if lie := staff.page("/staff?done=beta-off&who=Maple+Clinic"); strings.Contains(string(lie.raw), "beta is off for") {
+			t.Fatal("a crafted link made the page say the beta is off while it is on")
+		}
 		contains(t, staff.page("/staff/centers/1/beta"), "Turn the beta off for Maple Clinic?", `name="on" value="false"`)
 
 		p.user("jdoe", twostep.RoleProvider)

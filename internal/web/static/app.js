@@ -30,10 +30,12 @@
 // While wrong codes pause signing in, the page says until when and its forms
 // are disabled; once the time has passed, load the page again so they work.
 (function () {
-  var lock = document.querySelector("[data-locked-until]");
+  // The server says how many seconds are left, so a browser clock that is
+  // wrong never makes the page reload over and over.
+  var lock = document.querySelector("[data-locked-for]");
   if (!lock) return;
-  var wait = parseInt(lock.getAttribute("data-locked-until"), 10) - Date.now();
-  setTimeout(function () { location.reload(); }, Math.max(wait, 0) + 1000);
+  var left = parseInt(lock.getAttribute("data-locked-for"), 10) || 0;
+  setTimeout(function () { location.reload(); }, (Math.max(left, 1) + 1) * 1000);
 })();
 
 // Tools that need a script (Copy, Download, Print) stay hidden without one:
