@@ -67,6 +67,10 @@ func (s *Server) accountData(r *http.Request, a *twostep.Auth) (pageData, error)
 		if av.InEffect {
 			d.Flash = d.T("flash.saved")
 		}
+	case "off": // never "it is off" about a 2-Step Verification that is on
+		if ts.On {
+			d.Flash = ""
+		}
 	}
 	d.D = av
 	return d, nil

@@ -106,6 +106,11 @@ func TestPagesSignInAndTwoStepWithoutJavaScript(t *testing.T) {
 		redirectsTo(t, c.form("/account/methods/email/delete", "password", pw), "/account?done=deleted")
 		redirectsTo(t, c.form("/account/two-step/off", "password", pw), "/account?done=off")
 		contains(t, c.page("/account?done=off"), "2-Step Verification is off", "Turn on 2-Step Verification")
+		c.form("/account/two-step/on")
+		if lie := c.page("/account?done=off"); strings.Contains(string(lie.raw), "2-Step Verification is off") {
+			t.Fatal("a crafted link made My Account say 2-Step Verification is off while it is on")
+		}
+		c.form("/account/two-step/off", "password", pw)
 	})
 }
 
