@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -211,4 +212,22 @@ type PasskeyView struct {
 // expired unanswered; run it now and then.
 func (s *Service) SweepPasskeyChallenges(ctx context.Context) (int64, error) {
 	return s.store.DeleteExpiredPasskeyChallenges(ctx, s.clock.Now())
+}
+
+// takeOwnChallenge spends the challenge this session was given for p (once:
+// the store deletes it as it reads it) and reads the person's passkeys, with
+// the person as the library sees them. A challenge that is gone, expired or
+// was given to someone else is invalid_passkey with expired as its message.
+func (s *Service) takeOwnChallenge(ctx context.Context, a *Auth, p PasskeyPurpose, challenge, expired string) (*PasskeyChallenge, []Passkey, *passkeyUser, error) {
+	ch, err := s.store.TakePasskeyChallenge(ctx, hex.EncodeToString(a.Session.IDHash), p, challengeHash(challenge), s.clock.Now())
+	if errors.Is(err, ErrNotFound) || (err == nil && ch.UserID != a.User.ID) {
+		return nil, nil, nil, invalidPasskey(expired)
+	} else if err != nil {
+		return nil, nil, nil, err
+	}
+	list, err := s.store.Passkeys(ctx, a.User.ID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return ch, list, s.passkeyUserOf(a.User, list), nil
 }

@@ -107,17 +107,11 @@ func (s *Service) FinishPasskey(ctx context.Context, a *Auth, response []byte, c
 		return nil, invalidPasskey("The browser's answer is not a passkey. Try adding it again.")
 	}
 	challenge := parsed.Response.CollectedClientData.Challenge
-	ch, err := s.store.TakePasskeyChallenge(ctx, hex.EncodeToString(a.Session.IDHash), PasskeyRegister, challengeHash(challenge), s.clock.Now())
-	if errors.Is(err, ErrNotFound) || (err == nil && ch.UserID != a.User.ID) {
-		return nil, invalidPasskey("This passkey request has expired or was already answered. Start adding the passkey again.")
-	} else if err != nil {
-		return nil, err
-	}
-	list, err := s.store.Passkeys(ctx, a.User.ID)
+	ch, _, user, err := s.takeOwnChallenge(ctx, a, PasskeyRegister, challenge,
+		"This passkey request has expired or was already answered. Start adding the passkey again.")
 	if err != nil {
 		return nil, err
 	}
-	user := s.passkeyUserOf(a.User, list)
 	session := webauthn.SessionData{Challenge: challenge, RelyingPartyID: s.rp.id, UserID: user.handle, UserVerification: protocol.VerificationRequired,
 		CredParams: webauthn.CredentialParametersDefault(), Extensions: registrationExtensions.Session()}
 	cred, err := s.rp.wa.CreateCredential(user, session, parsed)

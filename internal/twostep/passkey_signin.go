@@ -195,17 +195,10 @@ func (s *Service) matchPasskey(ctx context.Context, a *Auth, response string, c 
 		return nil, invalidPasskey("The browser's answer is not a passkey. Try again, or use another method.")
 	}
 	challenge := parsed.Response.CollectedClientData.Challenge
-	ch, err := s.store.TakePasskeyChallenge(ctx, hex.EncodeToString(a.Session.IDHash), PasskeySecondStep, challengeHash(challenge), s.clock.Now())
-	if errors.Is(err, ErrNotFound) || (err == nil && ch.UserID != a.User.ID) {
-		return nil, invalidPasskey("This passkey request has expired or was already answered. Try again.")
-	} else if err != nil {
-		return nil, err
-	}
-	list, err := s.store.Passkeys(ctx, a.User.ID)
+	_, list, user, err := s.takeOwnChallenge(ctx, a, PasskeySecondStep, challenge, "This passkey request has expired or was already answered. Try again.")
 	if err != nil {
 		return nil, err
 	}
-	user := s.passkeyUserOf(a.User, list)
 	session := webauthn.SessionData{Challenge: challenge, RelyingPartyID: s.rp.id, UserID: user.handle, UserVerification: protocol.VerificationRequired}
 	cred, err := s.rp.wa.ValidateLogin(user, session, parsed)
 	if err != nil {

@@ -51,12 +51,15 @@ func EnglishOnlyPhrases() []string {
 	return out
 }
 
+// notWords matches placeholders and everything that is not a letter.
+var notWords = regexp.MustCompile(`%(\[\d+\])?[a-z]|[^\pL ]`)
+
 // UntranslatedKeys lists the catalogue keys whose Spanish text is the English
 // one, word for word (names such as "Passkey" aside: three words or more).
 func UntranslatedKeys() []string {
 	var out []string
 	for k, en := range catalogEN {
-		words := strings.Fields(regexp.MustCompile(`%(\[\d+\])?[a-z]|[^\pL ]`).ReplaceAllString(en, " "))
+		words := strings.Fields(notWords.ReplaceAllString(en, " "))
 		if catalogES[k] == en && len(words) >= 3 {
 			out = append(out, k)
 		}
